@@ -1,0 +1,43 @@
+package org.rlaif4j.kernels.bindings;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * JavaCPP binding of the CUDA kernels (librlaif_cuda). In a build without nvcc the same
+ * symbols exist and return {@code RLAIF_ERR_NO_CUDA}, so this class always loads. All data
+ * pointers are device pointers; {@code stream} is a {@code cudaStream_t}.
+ */
+@Platform(include = {"rlaif/common.h", "rlaif/cuda.h", "rlaif/gae.h", "rlaif/whiten.h"}, link = "rlaif_cuda")
+public final class RlaifCudaNative {
+    static {
+        Loader.load(RlaifNative.class);
+        Loader.load();
+    }
+
+    private RlaifCudaNative() {}
+
+    public static native int rlaif_cuda_compiled();
+
+    public static native @Cast("const char*") String rlaif_cuda_architectures();
+
+    public static native int rlaif_cuda_device_count();
+
+    public static native @Cast("const char*") String rlaif_cuda_last_error();
+
+    public static native int rlaif_gae_cuda(int dtype, @Const Pointer rewards, @Const Pointer values,
+            @Cast("const uint8_t*") Pointer mask, @Const Pointer bootstrap, long B, long T, float gamma,
+            float lambda, Pointer advantages, Pointer returns, @Cast("int32_t*") Pointer nanFlag,
+            @Cast("cudaStream_t") Pointer stream);
+
+    public static native int rlaif_masked_stats_cuda(int dtype, @Const Pointer x,
+            @Cast("const uint8_t*") Pointer mask, long n, @Cast("double*") Pointer stats,
+            @Cast("cudaStream_t") Pointer stream);
+
+    public static native int rlaif_whiten_cuda(int dtype, @Const Pointer x, @Cast("const uint8_t*") Pointer mask,
+            long n, int shiftMean, double eps, Pointer out, @Cast("double*") Pointer stats,
+            @Cast("cudaStream_t") Pointer stream);
+}
