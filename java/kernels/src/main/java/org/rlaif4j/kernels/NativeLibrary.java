@@ -17,6 +17,11 @@ public final class NativeLibrary {
         return RlaifNative.rlaif_num_threads();
     }
 
+    /** Instruction set the CPU kernels run with: "x86-64-v3" (AVX2 + FMA) or "x86-64". */
+    public static String cpuIsa() {
+        return RlaifNative.rlaif_cpu_isa();
+    }
+
     /** Whether the library holds compiled CUDA kernels. */
     public static boolean cudaCompiled() {
         return RlaifCudaNative.rlaif_cuda_compiled() != 0;

@@ -35,6 +35,8 @@ public final class RlaifNative {
 
     public static native int rlaif_num_threads();
 
+    public static native @Cast("const char*") String rlaif_cpu_isa();
+
     public static native int rlaif_copy(Pointer dst, @Const Pointer src, long nbytes);
 
     public static native int rlaif_gae(int dtype, @Const Pointer rewards, @Const Pointer values,

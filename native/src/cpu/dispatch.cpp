@@ -1,0 +1,47 @@
+// Exported C entry points of the CPU kernels: each forwards to the x86-64-v3
+// build when the CPU has AVX2 and FMA, else to the baseline build.
+// RLAIF_CPU_ISA=base in the environment forces the baseline (tests run both).
+#include <cstdlib>
+#include <cstring>
+
+#define RLAIF_CPU_ISA dispatch
+#include "isa.h"
+#include "rlaif/common.h"
+#include "rlaif/gae.h"
+#include "rlaif/whiten.h"
+
+namespace {
+
+bool detect_v3() {
+    const char *forced = std::getenv("RLAIF_CPU_ISA");
+    if (forced != nullptr && std::strcmp(forced, "base") == 0) return false;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+// Decided once, on first use; constant afterwards.
+bool use_v3() {
+    static const bool v3 = detect_v3();
+    return v3;
+}
+
+}  // namespace
+
+extern "C" const char *rlaif_cpu_isa(void) { return use_v3() ? "x86-64-v3" : "x86-64"; }
+
+extern "C" int rlaif_gae(int dtype, const void *rewards, const void *values, const uint8_t *mask,
+                         const void *bootstrap, int64_t B, int64_t T, float gamma, float lambda,
+                         void *advantages, void *returns, int32_t *nan_flag) {
+    return (use_v3() ? rlaif::cpu::v3::gae : rlaif::cpu::base::gae)(dtype, rewards, values, mask, bootstrap, B, T,
+                                                                    gamma, lambda, advantages, returns, nan_flag);
+}
+
+extern "C" int rlaif_masked_stats(int dtype, const void *x, const uint8_t *mask, int64_t n, double *stats) {
+    return (use_v3() ? rlaif::cpu::v3::masked_stats : rlaif::cpu::base::masked_stats)(dtype, x, mask, n, stats);
+}
+
+extern "C" int rlaif_whiten(int dtype, const void *x, const uint8_t *mask, int64_t n, int shift_mean, double eps,
+                            void *out, double *stats) {
+    return (use_v3() ? rlaif::cpu::v3::whiten : rlaif::cpu::base::whiten)(dtype, x, mask, n, shift_mean, eps, out,
+                                                                          stats);
+}

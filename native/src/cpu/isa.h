@@ -1,0 +1,27 @@
+// The CPU kernels are compiled twice: for baseline x86-64 (namespace base) and
+// for x86-64-v3 (AVX2 + FMA, namespace v3), which vectorises the float64
+// accumulations 4-wide. dispatch.cpp picks one per process from the CPU's
+// features; the exported C functions are defined there.
+#ifndef RLAIF_CPU_ISA_H
+#define RLAIF_CPU_ISA_H
+
+#include <cstdint>
+
+#ifndef RLAIF_CPU_ISA
+#error "compile the CPU kernels with -DRLAIF_CPU_ISA=base or -DRLAIF_CPU_ISA=v3"
+#endif
+
+#define RLAIF_DECLARE_CPU_KERNELS(ns)                                                                          \
+    namespace rlaif::cpu::ns {                                                                                 \
+    int gae(int dtype, const void *rewards, const void *values, const uint8_t *mask, const void *bootstrap,  \
+            int64_t B, int64_t T, float gamma, float lambda, void *advantages, void *returns,                \
+            int32_t *nan_flag);                                                                                \
+    int masked_stats(int dtype, const void *x, const uint8_t *mask, int64_t n, double *stats);               \
+    int whiten(int dtype, const void *x, const uint8_t *mask, int64_t n, int shift_mean, double eps,         \
+               void *out, double *stats);                                                                      \
+    }
+
+RLAIF_DECLARE_CPU_KERNELS(base)
+RLAIF_DECLARE_CPU_KERNELS(v3)
+
+#endif
