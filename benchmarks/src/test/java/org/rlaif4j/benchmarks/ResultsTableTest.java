@@ -1,0 +1,49 @@
+package org.rlaif4j.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ResultsTableTest {
+    private static String run(String bench, String param, double median) {
+        return String.format(java.util.Locale.ROOT,
+                "{\"benchmark\":\"org.rlaif4j.benchmarks.%s\",\"params\":{\"p\":\"%s\"},"
+                        + "\"primaryMetric\":{\"score\":99,\"scoreUnit\":\"ms/op\",\"scorePercentiles\":{\"50.0\":%s}}}",
+                bench, param, median);
+    }
+
+    @Test
+    void ratiosAndBandwidthComeFromMediansOfTheSameRun() throws Exception {
+        String json = "[" + String.join(",",
+                run("GaeBenchmark.nativeKernel", "256x1024", 0.5),
+                run("GaeBenchmark.libtorchEager", "256x1024", 40.0),
+                run("GaeBenchmark.plainJava", "256x1024", 1.5),
+                run("CopyBenchmark.parallelMemcpy", "256x1024/17", 0.25)) + "]";
+        ResultsTable t = new ResultsTable(new ObjectMapper().readTree(json));
+        assertEquals(80.0, t.speedup("GaeBenchmark", "libtorchEager", "256x1024"), 1e-12);
+        assertEquals(3.0, t.speedup("GaeBenchmark", "plainJava", "256x1024"), 1e-12);
+        assertEquals(0.5, t.bandwidthFraction("GaeBenchmark", 17, "256x1024"), 1e-12);
+        // 256*1024*17 bytes in 0.5 ms
+        assertEquals(256 * 1024 * 17 / 0.5e6, ResultsTable.gigabytesPerSecond("256x1024", 17, 0.5), 1e-9);
+        List<String> rows = t.kernelTable("GAE", "GaeBenchmark", 17, List.of("256x1024"));
+        assertTrue(rows.get(4).startsWith("| 256×1024 | 0.5000 | 40.000 | 1.5000 | 80.0× | 3.0× |"), rows.get(4));
+        assertTrue(rows.get(4).endsWith("| 50% |"), rows.get(4));
+    }
+
+    @Test
+    void missingRowsShowAsNaNNotAsNumbers() throws Exception {
+        ResultsTable t = new ResultsTable(new ObjectMapper().readTree("[]"));
+        assertTrue(Double.isNaN(t.speedup("GaeBenchmark", "plainJava", "64x512")));
+        assertTrue(ResultsTable.check("x", Double.NaN, 2, "×").endsWith("NOT met"));
+    }
+
+    @Test
+    void rejectsOtherTimeUnits() throws Exception {
+        String json = "[{\"benchmark\":\"a.B.c\",\"params\":{},\"primaryMetric\":{\"score\":1,\"scoreUnit\":\"us/op\"}}]";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ResultsTable(new ObjectMapper().readTree(json)));
+        assertEquals("a.B.c: expected scoreUnit ms/op, found \"us/op\"", e.getMessage());
+    }
+}
