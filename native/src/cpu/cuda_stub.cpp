@@ -3,6 +3,7 @@
 // missing symbol, and one Java binding serves both kinds of build.
 #include "rlaif/cuda.h"
 #include "rlaif/gae.h"
+#include "rlaif/logprobs.h"
 #include "rlaif/whiten.h"
 
 extern "C" int rlaif_cuda_compiled(void) { return 0; }
@@ -19,5 +20,15 @@ extern "C" int rlaif_masked_stats_cuda(int, const void *, const uint8_t *, int64
 }
 extern "C" int rlaif_whiten_cuda(int, const void *, const uint8_t *, int64_t, int, double, void *, double *,
                                  cudaStream_t) {
+    return RLAIF_ERR_NO_CUDA;
+}
+extern "C" int rlaif_logprobs_forward_cuda(int, const void *, int64_t, int64_t, const int64_t *, const uint8_t *, float,
+                                           int64_t, float *, float *, float *, int64_t, float *, int64_t *,
+                                           cudaStream_t) {
+    return RLAIF_ERR_NO_CUDA;
+}
+extern "C" int rlaif_logprobs_backward_cuda(int, const void *, int64_t, int64_t, const int64_t *, const uint8_t *,
+                                            float, int64_t, const float *, const float *, const float *,
+                                            const float *, void *, cudaStream_t) {
     return RLAIF_ERR_NO_CUDA;
 }

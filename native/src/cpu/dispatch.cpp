@@ -8,6 +8,7 @@
 #include "isa.h"
 #include "rlaif/common.h"
 #include "rlaif/gae.h"
+#include "rlaif/logprobs.h"
 #include "rlaif/whiten.h"
 
 namespace {
@@ -44,4 +45,22 @@ extern "C" int rlaif_whiten(int dtype, const void *x, const uint8_t *mask, int64
                             void *out, double *stats) {
     return (use_v3() ? rlaif::cpu::v3::whiten : rlaif::cpu::base::whiten)(dtype, x, mask, n, shift_mean, eps, out,
                                                                           stats);
+}
+
+extern "C" int rlaif_logprobs_forward(int dtype, const void *logits, int64_t N, int64_t V, const int64_t *targets,
+                                      const uint8_t *mask, float temperature, int64_t ignore_index, float *logp,
+                                      float *entropy, float *lse, int64_t top_k, float *top_values,
+                                      int64_t *top_indices) {
+    return (use_v3() ? rlaif::cpu::v3::logprobs_forward : rlaif::cpu::base::logprobs_forward)(
+        dtype, logits, N, V, targets, mask, temperature, ignore_index, logp, entropy, lse, top_k, top_values,
+        top_indices);
+}
+
+extern "C" int rlaif_logprobs_backward(int dtype, const void *logits, int64_t N, int64_t V, const int64_t *targets,
+                                       const uint8_t *mask, float temperature, int64_t ignore_index, const float *lse,
+                                       const float *entropy, const float *grad_logp, const float *grad_entropy,
+                                       void *grad_logits) {
+    return (use_v3() ? rlaif::cpu::v3::logprobs_backward : rlaif::cpu::base::logprobs_backward)(
+        dtype, logits, N, V, targets, mask, temperature, ignore_index, lse, entropy, grad_logp, grad_entropy,
+        grad_logits);
 }

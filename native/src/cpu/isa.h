@@ -19,6 +19,13 @@
     int masked_stats(int dtype, const void *x, const uint8_t *mask, int64_t n, double *stats);               \
     int whiten(int dtype, const void *x, const uint8_t *mask, int64_t n, int shift_mean, double eps,         \
                void *out, double *stats);                                                                      \
+    int logprobs_forward(int dtype, const void *logits, int64_t N, int64_t V, const int64_t *targets,        \
+                         const uint8_t *mask, float temperature, int64_t ignore_index, float *logp,          \
+                         float *entropy, float *lse, int64_t top_k, float *top_values, int64_t *top_indices);\
+    int logprobs_backward(int dtype, const void *logits, int64_t N, int64_t V, const int64_t *targets,       \
+                          const uint8_t *mask, float temperature, int64_t ignore_index, const float *lse,    \
+                          const float *entropy, const float *grad_logp, const float *grad_entropy,           \
+                          void *grad_logits);                                                                \
     }
 
 RLAIF_DECLARE_CPU_KERNELS(base)

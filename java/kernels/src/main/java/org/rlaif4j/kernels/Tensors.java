@@ -67,6 +67,27 @@ public final class Tensors {
         }
     }
 
+    /** The elements of an integer tensor on any device as int64, in row-major order. */
+    public static long[] toLongs(Tensor t) {
+        try (Device cpu = new Device("cpu"); Tensor c = t.to(cpu, ScalarType.Long).contiguous()) {
+            long[] out = new long[Math.toIntExact(c.numel())];
+            if (out.length > 0) {
+                c.data_ptr_long().get(out);
+            }
+            return out;
+        }
+    }
+
+    /** A new contiguous int64 CPU tensor holding {@code data} with the given shape. */
+    public static Tensor fromLongs(long[] data, long... shape) {
+        checkLength(data.length, shape);
+        Tensor t = empty(ScalarType.Long, shape);
+        if (data.length > 0) {
+            t.data_ptr_long().put(data);
+        }
+        return t;
+    }
+
     static Tensor empty(ScalarType dtype, long... shape) {
         try (TensorOptions options = options(dtype); MemoryFormatOptional format = new MemoryFormatOptional()) {
             return torch.empty(shape, options, format);

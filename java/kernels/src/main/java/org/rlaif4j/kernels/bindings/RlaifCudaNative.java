@@ -11,7 +11,8 @@ import org.bytedeco.javacpp.annotation.Platform;
  * symbols exist and return {@code RLAIF_ERR_NO_CUDA}, so this class always loads. All data
  * pointers are device pointers; {@code stream} is a {@code cudaStream_t}.
  */
-@Platform(include = {"rlaif/common.h", "rlaif/cuda.h", "rlaif/gae.h", "rlaif/whiten.h"}, link = "rlaif_cuda")
+@Platform(include = {"rlaif/common.h", "rlaif/cuda.h", "rlaif/gae.h", "rlaif/whiten.h", "rlaif/logprobs.h"},
+        link = "rlaif_cuda")
 public final class RlaifCudaNative {
     static {
         Loader.load(RlaifNative.class);
@@ -39,5 +40,17 @@ public final class RlaifCudaNative {
 
     public static native int rlaif_whiten_cuda(int dtype, @Const Pointer x, @Cast("const uint8_t*") Pointer mask,
             long n, int shiftMean, double eps, Pointer out, @Cast("double*") Pointer stats,
+            @Cast("cudaStream_t") Pointer stream);
+
+    public static native int rlaif_logprobs_forward_cuda(int dtype, @Const Pointer logits, long N, long V,
+            @Cast("const int64_t*") Pointer targets, @Cast("const uint8_t*") Pointer mask, float temperature,
+            long ignoreIndex, @Cast("float*") Pointer logp, @Cast("float*") Pointer entropy,
+            @Cast("float*") Pointer lse, long topK, @Cast("float*") Pointer topValues,
+            @Cast("int64_t*") Pointer topIndices, @Cast("cudaStream_t") Pointer stream);
+
+    public static native int rlaif_logprobs_backward_cuda(int dtype, @Const Pointer logits, long N, long V,
+            @Cast("const int64_t*") Pointer targets, @Cast("const uint8_t*") Pointer mask, float temperature,
+            long ignoreIndex, @Cast("const float*") Pointer lse, @Cast("const float*") Pointer entropy,
+            @Cast("const float*") Pointer gradLogp, @Cast("const float*") Pointer gradEntropy, Pointer gradLogits,
             @Cast("cudaStream_t") Pointer stream);
 }

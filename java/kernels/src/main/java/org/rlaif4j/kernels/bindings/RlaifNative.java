@@ -11,7 +11,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * native method per C function, same names and argument order. Use the Tensor-level API in
  * {@code org.rlaif4j.kernels} instead of calling these directly.
  */
-@Platform(include = {"rlaif/common.h", "rlaif/gae.h", "rlaif/whiten.h"}, link = "rlaif")
+@Platform(include = {"rlaif/common.h", "rlaif/gae.h", "rlaif/whiten.h", "rlaif/logprobs.h"}, link = "rlaif")
 public final class RlaifNative {
     static {
         // libtorch first: it brings the libgomp.so.1 that our OpenMP code then shares.
@@ -48,4 +48,15 @@ public final class RlaifNative {
 
     public static native int rlaif_whiten(int dtype, @Const Pointer x, @Cast("const uint8_t*") Pointer mask, long n,
             int shiftMean, double eps, Pointer out, double[] stats);
+
+    public static native int rlaif_logprobs_forward(int dtype, @Const Pointer logits, long N, long V,
+            @Cast("const int64_t*") Pointer targets, @Cast("const uint8_t*") Pointer mask, float temperature,
+            long ignoreIndex, @Cast("float*") Pointer logp, @Cast("float*") Pointer entropy,
+            @Cast("float*") Pointer lse, long topK, @Cast("float*") Pointer topValues,
+            @Cast("int64_t*") Pointer topIndices);
+
+    public static native int rlaif_logprobs_backward(int dtype, @Const Pointer logits, long N, long V,
+            @Cast("const int64_t*") Pointer targets, @Cast("const uint8_t*") Pointer mask, float temperature,
+            long ignoreIndex, @Cast("const float*") Pointer lse, @Cast("const float*") Pointer entropy,
+            @Cast("const float*") Pointer gradLogp, @Cast("const float*") Pointer gradEntropy, Pointer gradLogits);
 }
