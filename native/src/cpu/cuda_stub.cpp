@@ -3,6 +3,7 @@
 // missing symbol, and one Java binding serves both kinds of build.
 #include "rlaif/cuda.h"
 #include "rlaif/gae.h"
+#include "rlaif/ppo_loss.h"
 #include "rlaif/whiten.h"
 
 extern "C" int rlaif_cuda_compiled(void) { return 0; }
@@ -19,5 +20,12 @@ extern "C" int rlaif_masked_stats_cuda(int, const void *, const uint8_t *, int64
 }
 extern "C" int rlaif_whiten_cuda(int, const void *, const uint8_t *, int64_t, int, double, void *, double *,
                                  cudaStream_t) {
+    return RLAIF_ERR_NO_CUDA;
+}
+extern "C" int64_t rlaif_ppo_loss_cuda_workspace_bytes(int64_t, int64_t) { return RLAIF_ERR_NO_CUDA; }
+extern "C" int rlaif_ppo_loss_cuda(int, const void *, const void *, const void *, const uint8_t *, const void *,
+                                   const void *, const void *, const void *, const void *, int64_t, int64_t,
+                                   const rlaif_ppo_options *, void *, void *, void *, double *, void *,
+                                   cudaStream_t) {
     return RLAIF_ERR_NO_CUDA;
 }
