@@ -7,7 +7,9 @@
 #include "rlaif/cuda.h"
 #include "rlaif/gae.h"
 #include "rlaif/logprobs.h"
+#include "rlaif/ppo_loss.h"
 #include "rlaif/whiten.h"
+#include "ppo_reference.h"
 #include "test_util.h"
 
 #ifdef RLAIF_TEST_WITH_CUDA
@@ -23,6 +25,9 @@ int main() {
     rt::check(rlaif_cuda_compiled() == 0, "stub build reports no CUDA kernels");
     rt::check(rlaif_gae_cuda(RLAIF_DTYPE_F32, nullptr, nullptr, nullptr, nullptr, 1, 1, 0.9f, 0.9f, nullptr, nullptr,
                              nullptr, nullptr) == RLAIF_ERR_NO_CUDA, "stub gae returns RLAIF_ERR_NO_CUDA");
+    rt::check(rlaif_ppo_loss_cuda(RLAIF_DTYPE_F32, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                  nullptr, nullptr, 1, 1, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                  nullptr) == RLAIF_ERR_NO_CUDA, "stub ppo loss returns RLAIF_ERR_NO_CUDA");
     if (rt::failures() != 0) return 1;
     std::printf("test_cuda: SKIPPED (library built without CUDA kernels)\n");
     return kSkip;
@@ -130,6 +135,91 @@ void whiten_case(int64_t n, rt::MaskKind mk, double mean, std::mt19937_64 &rng) 
     for (void *p : {(void *)dx, (void *)dout, (void *)dm, (void *)dst}) cudaFree(p);
 }
 
+rlaif_ppo_options ppo_options(int aggregation) {
+    rlaif_ppo_options o{};
+    o.aggregation = aggregation;
+    o.kl_estimator = RLAIF_PPO_KL_K3;
+    o.eps_low = 0.2, o.eps_high = 0.28, o.dual_clip = 3.0, o.value_clip = 0.2;
+    o.vf_coef = 0.1, o.kl_coef = 0.05, o.ent_coef = 0.01, o.norm_constant = 1000.0;
+    return o;
+}
+
+// The same token math runs on both sides (src/common/ppo_token.h); only expf (a
+// few ulps apart), nvcc's fused multiply-adds and the order of the float64 sums differ.
+void ppo_case(int64_t B, int64_t T, rt::MaskKind mk, int aggregation, std::mt19937_64 &rng) {
+    const rlaif_ppo_options o = ppo_options(aggregation);
+    const PpoData d = make_ppo_data(B, T, mk, o, true, true, true, rng);
+    const size_t n = static_cast<size_t>(B * T);
+    std::vector<float> cgl(n), cgv(n), cge(n);
+    double cst[RLAIF_PPO_NUM_STATS];
+    std::vector<char> cws(static_cast<size_t>(rlaif_ppo_loss_workspace_bytes(B, T)) + 16);
+    rt::check(rlaif_ppo_loss(RLAIF_DTYPE_F32, d.logp.data(), d.old_logp.data(), d.adv.data(), d.mask.data(),
+                             d.ref.data(), d.values.data(), d.old_values.data(), d.returns.data(), d.entropy.data(), B,
+                             T, &o, cgl.data(), cgv.data(), cge.data(), cst, cws.data()) == RLAIF_OK,
+              "ppo cpu status");
+    float *dl = to_device(d.logp), *dol = to_device(d.old_logp), *da = to_device(d.adv), *dr = to_device(d.ref);
+    float *dv = to_device(d.values), *dov = to_device(d.old_values), *dret = to_device(d.returns);
+    float *de = to_device(d.entropy), *dgl = to_device(cgl), *dgv = to_device(cgv), *dge = to_device(cge);
+    uint8_t *dm = to_device(d.mask);
+    double *dst = to_device(std::vector<double>(RLAIF_PPO_NUM_STATS, 0.0));
+    uint8_t *dws = to_device(std::vector<uint8_t>(static_cast<size_t>(rlaif_ppo_loss_cuda_workspace_bytes(B, T))));
+    auto call = [&] {
+        return rlaif_ppo_loss_cuda(RLAIF_DTYPE_F32, dl, dol, da, dm, dr, dv, dov, dret, de, B, T, &o, dgl, dgv, dge,
+                                   dst, dws, nullptr);
+    };
+    rt::check(call() == RLAIF_OK, "ppo_loss_cuda status: " + std::string(rlaif_cuda_last_error()));
+    CUDA_OK(cudaDeviceSynchronize());
+    const auto gst = to_host(dst, RLAIF_PPO_NUM_STATS);
+    const auto ggl = to_host(dgl, n), ggv = to_host(dgv, n), gge = to_host(dge, n);
+    char what[160];
+    std::snprintf(what, sizeof what, "ppo_loss B=%lld T=%lld %s agg=%d", static_cast<long long>(B),
+                  static_cast<long long>(T), rt::name(mk), aggregation);
+    // Statistics: counts exact; the loss terms to float32 rounding of their summands (which may
+    // cancel), the other sums to that of their value.
+    const PpoReference ref = ppo_reference(d, o);
+    double scale[RLAIF_PPO_NUM_STATS];
+    for (int k = 0; k < RLAIF_PPO_NUM_STATS; ++k) scale[k] = 1.0 + std::fabs(cst[k]);
+    scale[RLAIF_PPO_STAT_POLICY_LOSS] = ref.scale_pg;
+    scale[RLAIF_PPO_STAT_VALUE_LOSS] = ref.scale_vf;
+    scale[RLAIF_PPO_STAT_KL_LOSS] = ref.scale_kl;
+    scale[RLAIF_PPO_STAT_ENTROPY] = ref.scale_ent;
+    scale[RLAIF_PPO_STAT_LOSS] =
+        ref.scale_pg + o.vf_coef * ref.scale_vf + o.kl_coef * ref.scale_kl + o.ent_coef * ref.scale_ent;
+    bool stats_ok = true;
+    for (int k = 0; k < RLAIF_PPO_NUM_STATS; ++k) {
+        const bool ok = (std::isnan(gst[k]) && std::isnan(cst[k])) || std::fabs(gst[k] - cst[k]) <= 1e-6 * scale[k];
+        if (!ok) std::fprintf(stderr, "%s: stat %d GPU %.17g CPU %.17g\n", what, k, gst[k], cst[k]);
+        stats_ok = stats_ok && ok;
+    }
+    rt::check(stats_ok, std::string(what) + ": statistics");
+    // Gradients: per-element error against the magnitude of its parts (as in test_ppo_loss).
+    double worst = 0, max_err = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const double e = std::fabs(ggl[i] - cgl[i]);
+        max_err = std::max(max_err, e);
+        worst = std::max(worst, e / (1e-5 * (ref.scale_logp[i] + std::fabs(cgl[i])) + 1e-30));
+    }
+    const double ev = max_abs_diff(ggv, cgv), ee = max_abs_diff(gge, cge);
+    rt::check(worst <= 1.0, std::string(what) + ": grad_logp GPU vs CPU");
+    rt::check(ev <= 1e-5 * (1.0 + max_abs_diff(cgv, std::vector<float>(n, 0.0f))), std::string(what) + ": grad_values");
+    rt::check(ee == 0.0, std::string(what) + ": grad_entropy");
+    // Deterministic: a second run gives the same bits.
+    rt::check(call() == RLAIF_OK, "ppo_loss_cuda second run");
+    CUDA_OK(cudaDeviceSynchronize());
+    const auto gst2 = to_host(dst, RLAIF_PPO_NUM_STATS);
+    rt::check(std::memcmp(gst.data(), gst2.data(), sizeof(double) * RLAIF_PPO_NUM_STATS) == 0,
+              std::string(what) + ": run-to-run identical statistics");
+    const double ms = time_ms(call, 20);
+    // Bytes: 8 inputs of 4 bytes, the mask twice, 3 gradients of 4 bytes.
+    const double gbs = n * (8 * 4.0 + 2.0 + 3 * 4.0) / (ms * 1e6);
+    std::printf("RESULT %s max_abs_err_grad_logp=%.3g max_abs_err_grad_values=%.3g loss_err=%.3g time_ms=%.4f "
+                "GB/s=%.1f\n",
+                what, max_err, ev, std::fabs(gst[RLAIF_PPO_STAT_LOSS] - cst[RLAIF_PPO_STAT_LOSS]), ms, gbs);
+    for (void *p : {(void *)dl, (void *)dol, (void *)da, (void *)dr, (void *)dv, (void *)dov, (void *)dret, (void *)de,
+                    (void *)dgl, (void *)dgv, (void *)dge, (void *)dm, (void *)dst, (void *)dws})
+        cudaFree(p);
+}
+
 void logprobs_case(int64_t N, int64_t V, float temp, std::mt19937_64 &rng) {
     auto x = rt::normal(static_cast<size_t>(N * V), 0.0, 2.0, rng);
     std::vector<int64_t> tg(N);
@@ -207,6 +297,11 @@ int main() {
     logprobs_case(3, 7, 1.0f, rng);
     logprobs_case(64, 50257, 1.0f, rng);
     logprobs_case(256, 151936, 0.7f, rng);
+    const int64_t ppo_shapes[][2] = {{1, 1}, {5, 33}, {64, 512}, {256, 1024}, {512, 4096}, {2, 100000}};
+    for (auto &s : ppo_shapes)
+        for (auto mk : {rt::MaskKind::AllTrue, rt::MaskKind::Holes, rt::MaskKind::AllFalse})
+            for (int agg = 0; agg < 4; ++agg)
+                if (agg == 0 || s[0] * s[1] <= 256 * 1024) ppo_case(s[0], s[1], mk, agg, rng);
     copy_bandwidth(512LL * 4096 * 17 / 2);
     return rt::finish("test_cuda");
 }

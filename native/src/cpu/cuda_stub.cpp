@@ -4,6 +4,7 @@
 #include "rlaif/cuda.h"
 #include "rlaif/gae.h"
 #include "rlaif/logprobs.h"
+#include "rlaif/ppo_loss.h"
 #include "rlaif/whiten.h"
 
 extern "C" int rlaif_cuda_compiled(void) { return 0; }
@@ -30,5 +31,12 @@ extern "C" int rlaif_logprobs_forward_cuda(int, const void *, int64_t, int64_t, 
 extern "C" int rlaif_logprobs_backward_cuda(int, const void *, int64_t, int64_t, const int64_t *, const uint8_t *,
                                             float, int64_t, const float *, const float *, const float *,
                                             const float *, void *, cudaStream_t) {
+    return RLAIF_ERR_NO_CUDA;
+}
+extern "C" int64_t rlaif_ppo_loss_cuda_workspace_bytes(int64_t, int64_t) { return RLAIF_ERR_NO_CUDA; }
+extern "C" int rlaif_ppo_loss_cuda(int, const void *, const void *, const void *, const uint8_t *, const void *,
+                                   const void *, const void *, const void *, const void *, int64_t, int64_t,
+                                   const rlaif_ppo_options *, void *, void *, void *, double *, void *,
+                                   cudaStream_t) {
     return RLAIF_ERR_NO_CUDA;
 }

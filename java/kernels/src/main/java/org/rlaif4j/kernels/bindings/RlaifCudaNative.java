@@ -11,8 +11,8 @@ import org.bytedeco.javacpp.annotation.Platform;
  * symbols exist and return {@code RLAIF_ERR_NO_CUDA}, so this class always loads. All data
  * pointers are device pointers; {@code stream} is a {@code cudaStream_t}.
  */
-@Platform(include = {"rlaif/common.h", "rlaif/cuda.h", "rlaif/gae.h", "rlaif/whiten.h", "rlaif/logprobs.h"},
-        link = "rlaif_cuda")
+@Platform(include = {"rlaif/common.h", "rlaif/cuda.h", "rlaif/gae.h", "rlaif/whiten.h", "rlaif/logprobs.h",
+        "rlaif/ppo_loss.h"}, link = "rlaif_cuda")
 public final class RlaifCudaNative {
     static {
         Loader.load(RlaifNative.class);
@@ -40,6 +40,16 @@ public final class RlaifCudaNative {
 
     public static native int rlaif_whiten_cuda(int dtype, @Const Pointer x, @Cast("const uint8_t*") Pointer mask,
             long n, int shiftMean, double eps, Pointer out, @Cast("double*") Pointer stats,
+            @Cast("cudaStream_t") Pointer stream);
+
+    public static native long rlaif_ppo_loss_cuda_workspace_bytes(long B, long T);
+
+    /** {@code options} is a {@link RlaifNative.PpoOptions}; {@code stats} a device buffer of doubles. */
+    public static native int rlaif_ppo_loss_cuda(int dtype, @Const Pointer logp, @Const Pointer oldLogp,
+            @Const Pointer advantages, @Cast("const uint8_t*") Pointer mask, @Const Pointer refLogp,
+            @Const Pointer values, @Const Pointer oldValues, @Const Pointer returns, @Const Pointer entropy, long B,
+            long T, @Cast("const rlaif_ppo_options*") Pointer options, Pointer gradLogp, Pointer gradValues,
+            Pointer gradEntropy, @Cast("double*") Pointer stats, Pointer workspace,
             @Cast("cudaStream_t") Pointer stream);
 
     public static native int rlaif_logprobs_forward_cuda(int dtype, @Const Pointer logits, long N, long V,
