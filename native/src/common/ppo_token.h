@@ -1,6 +1,8 @@
 // The per-token math of the fused PPO loss and the bookkeeping around it,
-// shared by the CPU and CUDA kernels so both compute bit-for-bit the same
-// token terms (contract: include/rlaif/ppo_loss.h).
+// shared by the CPU and CUDA kernels so both compute the same token terms
+// (contract: include/rlaif/ppo_loss.h). The CPU's vectorised fast path
+// (src/cpu/ppo_loss.cpp) restates this math branch-free with a polynomial exp
+// within 1 ulp of expf; this scalar form defines the semantics, NaN included.
 //
 // Token terms are float32 and follow the operation order of the eager libtorch
 // composition (reference/EagerPpoLoss.java), so that its autograd and these

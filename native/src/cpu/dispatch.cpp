@@ -9,6 +9,7 @@
 #include "rlaif/common.h"
 #include "rlaif/gae.h"
 #include "rlaif/logprobs.h"
+#include "rlaif/ppo_loss.h"
 #include "rlaif/whiten.h"
 
 namespace {
@@ -63,4 +64,18 @@ extern "C" int rlaif_logprobs_backward(int dtype, const void *logits, int64_t N,
     return (use_v3() ? rlaif::cpu::v3::logprobs_backward : rlaif::cpu::base::logprobs_backward)(
         dtype, logits, N, V, targets, mask, temperature, ignore_index, lse, entropy, grad_logp, grad_entropy,
         grad_logits);
+}
+
+extern "C" int64_t rlaif_ppo_loss_workspace_bytes(int64_t B, int64_t T) {
+    return rlaif::cpu::base::ppo_loss_workspace_bytes(B, T);  // the same layout in both builds
+}
+
+extern "C" int rlaif_ppo_loss(int dtype, const void *logp, const void *old_logp, const void *advantages,
+                              const uint8_t *mask, const void *ref_logp, const void *values, const void *old_values,
+                              const void *returns, const void *entropy, int64_t B, int64_t T,
+                              const rlaif_ppo_options *options, void *grad_logp, void *grad_values,
+                              void *grad_entropy, double *stats, void *workspace) {
+    return (use_v3() ? rlaif::cpu::v3::ppo_loss : rlaif::cpu::base::ppo_loss)(
+        dtype, logp, old_logp, advantages, mask, ref_logp, values, old_values, returns, entropy, B, T, options,
+        grad_logp, grad_values, grad_entropy, stats, workspace);
 }

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "rlaif/ppo_loss.h"
+
 #ifndef RLAIF_CPU_ISA
 #error "compile the CPU kernels with -DRLAIF_CPU_ISA=base or -DRLAIF_CPU_ISA=v3"
 #endif
@@ -26,6 +28,11 @@
                           const uint8_t *mask, float temperature, int64_t ignore_index, const float *lse,    \
                           const float *entropy, const float *grad_logp, const float *grad_entropy,           \
                           void *grad_logits);                                                                \
+    int64_t ppo_loss_workspace_bytes(int64_t B, int64_t T);                                                    \
+    int ppo_loss(int dtype, const void *logp, const void *old_logp, const void *advantages, const uint8_t *mask,\
+                 const void *ref_logp, const void *values, const void *old_values, const void *returns,         \
+                 const void *entropy, int64_t B, int64_t T, const rlaif_ppo_options *options, void *grad_logp,   \
+                 void *grad_values, void *grad_entropy, double *stats, void *workspace);                         \
     }
 
 RLAIF_DECLARE_CPU_KERNELS(base)
