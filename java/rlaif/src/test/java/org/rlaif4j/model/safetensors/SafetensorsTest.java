@@ -36,7 +36,7 @@ class SafetensorsTest {
     }
 
     @Test
-    void roundTripIsBitIdenticalForEveryDtype() {
+    void roundTripIsBitIdenticalForEveryDtype() throws IOException {
         Tensor f32 = Tensors.fromFloats(new float[] {1.5f, -2.25f, 3e-8f, Float.MAX_VALUE, -0f, 7f}, 2, 3);
         Map<String, Tensor> in = new LinkedHashMap<>();
         in.put("f32", f32);
