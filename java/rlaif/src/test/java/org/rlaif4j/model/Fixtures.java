@@ -12,8 +12,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.rlaif4j.model.safetensors.SafetensorsReader;
 
 /**
- * The shared Hugging Face reference fixtures, found at {@code shared/fixtures/hf-reference} beside the
- * checkout (../../../shared/... from java/rlaif), or at the path in system property {@code rlaif.fixtures}.
+ * The Hugging Face reference fixtures: the repository's own copy at {@code fixtures/hf-reference}
+ * (so a fresh clone tests on its own), else {@code shared/fixtures/hf-reference} beside the
+ * checkout, or the path in system property {@code rlaif.fixtures}.
  */
 final class Fixtures {
     static final String GPT2 = "gpt2-tiny";
@@ -29,13 +30,15 @@ final class Fixtures {
         }
         Path here = Path.of("").toAbsolutePath();
         for (Path p = here; p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/fixtures/hf-reference");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
+            for (String rel : new String[] {"fixtures/hf-reference", "shared/fixtures/hf-reference"}) {
+                Path candidate = p.resolve(rel);
+                if (Files.isDirectory(candidate.resolve(GPT2))) {
+                    return candidate;
+                }
             }
         }
-        throw new IllegalStateException("fixtures not found: expected shared/fixtures/hf-reference beside the "
-                + "checkout (../../../shared/fixtures/hf-reference from java/rlaif, searched upwards from " + here
+        throw new IllegalStateException("fixtures not found: expected fixtures/hf-reference in the repository "
+                + "or shared/fixtures/hf-reference beside it (searched upwards from " + here
                 + "); set -Drlaif.fixtures=DIR to point elsewhere");
     }
 
