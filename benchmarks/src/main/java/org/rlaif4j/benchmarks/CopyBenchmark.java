@@ -16,7 +16,8 @@ import org.rlaif4j.kernels.bindings.RlaifNative;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
 public class CopyBenchmark {
     /** "shape/bytesPerElement" of the kernel whose traffic is copied. */
-    @Param({"64x512/17", "256x1024/17", "512x4096/17", "64x512/9", "256x1024/9", "512x4096/9"})
+    @Param({"64x512/17", "256x1024/17", "512x4096/17", "64x512/9", "256x1024/9", "512x4096/9",
+        "64x1024/45", "256x2048/45", "1024x2048/45"})
     public String traffic;
 
     private BytePointer src;

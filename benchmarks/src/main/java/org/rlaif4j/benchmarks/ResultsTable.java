@@ -22,6 +22,24 @@ import java.util.Map;
 public final class ResultsTable {
     /** Median milliseconds keyed by "Class.method" then by the first parameter's value. */
     private final Map<String, Map<String, Double>> medians = new LinkedHashMap<>();
+    /** Peak extra resident bytes keyed the same way (from PeakMemory), when recorded. */
+    private final Map<String, Map<String, Long>> peaks = new LinkedHashMap<>();
+
+    /** Adds the lines PeakMemory wrote: benchmark, parameter, bytes (tab-separated). */
+    void addPeaks(List<String> lines) {
+        for (String line : lines) {
+            String[] f = line.split("\t");
+            if (f.length == 3) {
+                peaks.computeIfAbsent(f[0], k -> new LinkedHashMap<>()).put(f[1], Long.parseLong(f[2]));
+            }
+        }
+    }
+
+    String peakMiB(String key, String param) {
+        Map<String, Long> byParam = peaks.get(key);
+        Long v = byParam == null ? null : byParam.get(param);
+        return v == null ? "n/a" : String.format(Locale.ROOT, "%.0f", v / 1048576.0);
+    }
 
     ResultsTable(JsonNode jmh) {
         for (JsonNode run : jmh) {
@@ -81,6 +99,31 @@ public final class ResultsTable {
         return lines;
     }
 
+    /** Fused kernel vs eager with autograd: medians, speed-up, bandwidth and peak memory. */
+    List<String> fusedTable(String title, String kernelClass, int bytesPerElement, List<String> shapes) {
+        List<String> lines = new ArrayList<>();
+        lines.add("### " + title);
+        lines.add("");
+        lines.add("| shape | fused (ms) | eager + autograd (ms) | eager / fused | fused GB/s | copy GB/s (same bytes) "
+                + "| fused / copy bandwidth | peak extra MiB fused | peak extra MiB eager |");
+        lines.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (String s : shapes) {
+            double nat = median(kernelClass + ".nativeKernel", s);
+            boolean hasCopy = bytesPerElement > 0;
+            double copy = hasCopy ? median("CopyBenchmark.parallelMemcpy", s + "/" + bytesPerElement) : Double.NaN;
+            lines.add(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.1f× | %s | %s | %s | %s | %s |",
+                    s.replace("x", "×"), nat, median(kernelClass + ".libtorchEager", s),
+                    speedup(kernelClass, "libtorchEager", s),
+                    hasCopy ? String.format(Locale.ROOT, "%.1f", gigabytesPerSecond(s, bytesPerElement, nat)) : "—",
+                    hasCopy ? String.format(Locale.ROOT, "%.1f", gigabytesPerSecond(s, bytesPerElement, copy)) : "—",
+                    hasCopy ? String.format(Locale.ROOT, "%.0f%%", 100 * bandwidthFraction(kernelClass, bytesPerElement, s))
+                            : "—",
+                    peakMiB(kernelClass + ".nativeKernel", s), peakMiB(kernelClass + ".libtorchEager", s)));
+        }
+        lines.add("");
+        return lines;
+    }
+
     static String check(String what, double value, double goal, String unit) {
         return String.format(Locale.ROOT, "- %s: %.2f%s (goal ≥ %.2f%s) — %s", what, value, unit, goal, unit,
                 value >= goal ? "met" : "NOT met");
@@ -102,6 +145,11 @@ public final class ResultsTable {
                 GaeBenchmark.BYTES_PER_ELEMENT, shapes));
         out.addAll(kernelTable("Masked whitening (x, mask → out: 9 B per element)", "WhitenBenchmark",
                 WhitenBenchmark.BYTES_PER_ELEMENT, shapes));
+        out.addAll(fusedTable("Fused PPO loss, forward + backward (token-mean, clipped value loss, k3 KL, entropy; "
+                + "45 B per token)", "PpoLossBenchmark", PpoLossBenchmark.BYTES_PER_ELEMENT,
+                List.of("64x1024", "256x2048", "1024x2048")));
+        out.addAll(fusedTable("Log-probs from logits [N×V], forward + backward", "LogProbsBenchmark", 0,
+                List.of("1024x50257", "1024x151936")));
         out.add("### Goals of the foundation issue");
         out.add("");
         out.add(check("GAE at 256×1024, speed-up over libtorch eager", speedup("GaeBenchmark", "libtorchEager", "256x1024"), 50, "×"));
@@ -111,15 +159,26 @@ public final class ResultsTable {
         out.add(check("Whitening at 512×4096, fraction of copy bandwidth",
                 bandwidthFraction("WhitenBenchmark", WhitenBenchmark.BYTES_PER_ELEMENT, "512x4096"), 0.5, ""));
         out.add("");
+        out.add("### Goals of the fused PPO loss issue");
+        out.add("");
+        out.add(check("PPO forward+backward at 256×2048, speed-up over eager + autograd",
+                speedup("PpoLossBenchmark", "libtorchEager", "256x2048"), 5, "×"));
+        out.add(check("PPO forward+backward at 1024×2048, fraction of copy bandwidth",
+                bandwidthFraction("PpoLossBenchmark", PpoLossBenchmark.BYTES_PER_ELEMENT, "1024x2048"), 0.4, ""));
+        out.add("");
         return out;
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 4) {
-            throw new IllegalArgumentException("usage: ResultsTable JMH_JSON RESULTS_MD MACHINE COMMAND");
+        if (args.length != 4 && args.length != 5) {
+            throw new IllegalArgumentException("usage: ResultsTable JMH_JSON RESULTS_MD MACHINE COMMAND [PEAK_MEMORY_TSV]");
         }
         JsonNode json = new ObjectMapper().readTree(Path.of(args[0]).toFile());
-        List<String> lines = new ResultsTable(json).report(args[2], args[3]);
+        ResultsTable table = new ResultsTable(json);
+        if (args.length == 5 && Files.exists(Path.of(args[4]))) {
+            table.addPeaks(Files.readAllLines(Path.of(args[4])));
+        }
+        List<String> lines = table.report(args[2], args[3]);
         Path target = Path.of(args[1]);
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.write(tmp, lines);
