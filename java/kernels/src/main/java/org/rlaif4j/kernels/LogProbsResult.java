@@ -1,48 +1,39 @@
 package org.rlaif4j.kernels;
 
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorArrayRefOptional;
-import org.bytedeco.pytorch.global.torch;
-import org.rlaif4j.kernels.bindings.RlaifCudaNative;
-import org.rlaif4j.kernels.bindings.RlaifNative;
 
 /**
- * Output of {@link LogProbs#fromLogits}: float32 log-probs (and optionally entropy and top-k)
- * with the targets' shape, plus what the backward needs (the per-row log-sum-exp, N floats).
- * Closing frees the tensors it created; the logits, targets and mask stay the caller's.
+ * Output of {@link LogProbs}: float32 log-probs (and optionally entropy and top-k) with the
+ * targets' shape, plus what the backward needs (per-row log-sum-exp, N floats). Closing frees
+ * the tensors it created; the caller's inputs stay the caller's.
  */
 public final class LogProbsResult implements AutoCloseable {
-    private static final String KERNEL = "LogProbsResult.backward";
+    /** How d loss / d (log-probs, entropy) reaches the inputs that produced them. */
+    interface Backprop {
+        /** Whether any input of the computation requires grad. */
+        boolean enabled();
 
-    private final Tensor logits;
-    private final Tensor targets;
-    private final Tensor mask;
-    private final LogProbsConfig config;
-    private final long n;
-    private final long v;
-    private final KernelDtype dtype;
+        /** Upstream gradients as flat [N] float32 tensors (either may be null). */
+        void run(Tensor gradLogProbs, Tensor gradEntropy);
+    }
+
     private final Tensor logProbs;
     private final Tensor entropy;
     private final Tensor lse;
     private final Tensor topKLogProbs;
     private final Tensor topKIndices;
+    private final Backprop backprop;
+    private final long n;
 
-    LogProbsResult(Tensor logits, Tensor targets, Tensor mask, LogProbsConfig config, long n, long v,
-            KernelDtype dtype, Tensor logProbs, Tensor entropy, Tensor lse, Tensor topKLogProbs, Tensor topKIndices) {
-        this.logits = logits;
-        this.targets = targets;
-        this.mask = mask;
-        this.config = config;
-        this.n = n;
-        this.v = v;
-        this.dtype = dtype;
+    LogProbsResult(Tensor logProbs, Tensor entropy, Tensor lse, Tensor topKLogProbs, Tensor topKIndices, long n,
+            Backprop backprop) {
         this.logProbs = logProbs;
         this.entropy = entropy;
         this.lse = lse;
         this.topKLogProbs = topKLogProbs;
         this.topKIndices = topKIndices;
+        this.n = n;
+        this.backprop = backprop;
     }
 
     /** log p(target) per token, float32, targets' shape; 0 at skipped tokens. */
@@ -65,13 +56,18 @@ public final class LogProbsResult implements AutoCloseable {
         return topKIndices;
     }
 
+    /** Per-row log-sum-exp of the tempered logits, float32 [N] (kept for the backward). */
+    Tensor lse() {
+        return lse;
+    }
+
     /**
      * Backward from the {@code .grad} that autograd left on {@link #logProbs()} and {@link
-     * #entropy()} after {@code loss.backward()}: accumulates {@code d loss / d logits} into the
-     * logits' graph.
+     * #entropy()} after {@code loss.backward()}: accumulates d loss / d input into the graph of
+     * the logits (or of the hidden states and head weights, for {@link LogProbs#fromHidden}).
      */
     public void backward() {
-        requireLogitsGrad();
+        requireGrad();
         Tensor g = logProbs.grad();
         Tensor h = entropy == null ? null : entropy.grad();
         boolean hasG = g != null && !g.isNull() && g.defined();
@@ -85,45 +81,23 @@ public final class LogProbsResult implements AutoCloseable {
 
     /**
      * Backward from explicit upstream gradients (float32, the targets' shape; either may be null
-     * for zero): computes {@code d loss / d logits} in one native pass and accumulates it into the
-     * logits' graph.
+     * for zero), e.g. those of a fused PPO loss.
      */
     public void backward(Tensor gradLogProbs, Tensor gradEntropy) {
-        requireLogitsGrad();
-        try (Tensor gradLogits = gradientOfLogits(gradLogProbs, gradEntropy);
-                BoolOptional retain = new BoolOptional();
-                TensorArrayRefOptional inputs = new TensorArrayRefOptional()) {
-            logits.backward(gradLogits, retain, false, inputs);
-        }
-    }
-
-    /** {@code d loss / d logits} for the given upstream gradients, as a new tensor shaped like the logits. */
-    public Tensor gradientOfLogits(Tensor gradLogProbs, Tensor gradEntropy) {
+        requireGrad();
         Tensor g = checkGrad(gradLogProbs, "gradLogProbs");
         Tensor h = checkGrad(gradEntropy, "gradEntropy");
         if (h != null && entropy == null) {
             throw new IllegalArgumentException("gradEntropy: expected null because entropy was not requested, found a tensor");
         }
-        Tensor out = torch.empty_like(logits);
-        Pointer m = mask == null ? null : mask.data_ptr();
-        Pointer gp = g == null ? null : g.data_ptr();
-        Pointer hp = h == null ? null : h.data_ptr();
-        Pointer ent = entropy == null ? null : entropy.data_ptr();
-        int status;
-        if (logits.is_cuda()) {
-            status = RlaifCudaNative.rlaif_logprobs_backward_cuda(dtype.code, logits.data_ptr(), n, v,
-                    targets.data_ptr(), m, (float) config.temperature(), config.ignoreIndex(), lse.data_ptr(), ent, gp,
-                    hp, out.data_ptr(), CudaStreams.current(logits));
-        } else {
-            status = RlaifNative.rlaif_logprobs_backward(dtype.code, logits.data_ptr(), n, v, targets.data_ptr(), m,
-                    (float) config.temperature(), config.ignoreIndex(), lse.data_ptr(), ent, gp, hp, out.data_ptr());
+        try (Tensor gFlat = g == null ? null : g.contiguous().reshape(n);
+                Tensor hFlat = h == null ? null : h.contiguous().reshape(n)) {
+            backprop.run(gFlat, hFlat);
         }
-        NativeStatus.check(status, KERNEL);
-        return out;
     }
 
-    private void requireLogitsGrad() {
-        if (!logits.requires_grad()) {
+    private void requireGrad() {
+        if (!backprop.enabled()) {
             throw new IllegalStateException("logits: expected a tensor that requires grad for backward(), found one "
                     + "that does not");
         }
@@ -139,8 +113,7 @@ public final class LogProbsResult implements AutoCloseable {
             throw new IllegalArgumentException(name + ": expected dtype float32, found "
                     + TensorChecks.dtypeName(TensorChecks.dtype(grad)));
         }
-        TensorChecks.requireContiguous(grad, name);
-        TensorChecks.requireSameDevice(grad, name, logits, "logits");
+        TensorChecks.requireSameDevice(grad, name, logProbs, "logProbs");
         return grad;
     }
 

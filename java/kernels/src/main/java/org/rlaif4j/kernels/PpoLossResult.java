@@ -1,10 +1,6 @@
 package org.rlaif4j.kernels;
 
-import java.util.ArrayList;
-import java.util.List;
-import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -47,27 +43,11 @@ public record PpoLossResult(Tensor loss, PpoStats stats, Tensor gradLogp, Tensor
             throw new IllegalStateException("backward: this result has no gradients (it came from "
                     + "PpoLoss.evaluate); use PpoLoss.compute for training");
         }
-        List<Tensor> outputs = new ArrayList<>(3);
-        List<Tensor> grads = new ArrayList<>(3);
-        addIfRequiresGrad(inputs.logp(), gradLogp, outputs, grads);
-        addIfRequiresGrad(inputs.values(), gradValues, outputs, grads);
-        addIfRequiresGrad(inputs.entropy(), gradEntropy, outputs, grads);
-        if (outputs.isEmpty()) {
+        int used = Autograd.backward(new Tensor[] {inputs.logp(), inputs.values(), inputs.entropy()},
+                new Tensor[] {gradLogp, gradValues, gradEntropy});
+        if (used == 0) {
             throw new IllegalStateException(
                     "backward: expected at least one of logp, values, entropy to require grad, found none");
-        }
-        try (TensorVector t = new TensorVector(outputs.toArray(new Tensor[0]));
-                TensorVector g = new TensorVector(grads.toArray(new Tensor[0]));
-                BoolOptional retainGraph = new BoolOptional();
-                TensorVector all = new TensorVector()) {
-            torch.backward(t, g, retainGraph, false, all);
-        }
-    }
-
-    private static void addIfRequiresGrad(Tensor input, Tensor grad, List<Tensor> outputs, List<Tensor> grads) {
-        if (input != null && grad != null && input.requires_grad()) {
-            outputs.add(input);
-            grads.add(grad);
         }
     }
 
