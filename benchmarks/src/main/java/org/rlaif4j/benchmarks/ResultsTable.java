@@ -124,6 +124,86 @@ public final class ResultsTable {
         return lines;
     }
 
+    private boolean has(String key) {
+        return medians.containsKey(key);
+    }
+
+    /** Model-level benchmarks of benchmarks/run --heavy (single-shot), when present in this run. */
+    List<String> heavySections() {
+        List<String> lines = new ArrayList<>();
+        if (!has("GenerationBenchmark.withKvCache") && !has("LinearLogProbsBenchmark.nativeKernel")) {
+            lines.add("Model-level benchmarks (generation, training step, log-probs from hidden states) were not run "
+                    + "this time: `benchmarks/run --heavy`.");
+            lines.add("");
+            return lines;
+        }
+        if (has("GenerationBenchmark.withKvCache")) {
+            double tokens = GenerationBenchmark.BATCH * GenerationBenchmark.NEW_TOKENS;
+            double with = median("GenerationBenchmark.withKvCache", "");
+            double without = median("GenerationBenchmark.withoutKvCache", "");
+            lines.add("### Generation and training, ~10M-parameter Llama-style model (single-shot medians)");
+            lines.add("");
+            lines.add("| what | time (ms) | tokens/s |");
+            lines.add("|---|---:|---:|");
+            lines.add(String.format(Locale.ROOT, "| greedy, batch %d, %d new tokens, KV cache | %.0f | %.0f |",
+                    GenerationBenchmark.BATCH, GenerationBenchmark.NEW_TOKENS, with, tokens / with * 1000));
+            lines.add(String.format(Locale.ROOT, "| same, full recomputation each step | %.0f | %.0f |", without,
+                    tokens / without * 1000));
+            double step = median("TrainStepBenchmark.causalLmStep", "");
+            lines.add(String.format(Locale.ROOT, "| training step (forward, backward, AdamW), %d×%d tokens | %.0f | %.0f |",
+                    TrainStepBenchmark.BATCH, TrainStepBenchmark.SEQ, step,
+                    TrainStepBenchmark.BATCH * TrainStepBenchmark.SEQ / step * 1000));
+            lines.add("");
+        }
+        if (has("LinearLogProbsBenchmark.nativeKernel")) {
+            lines.add("### Log-probs from hidden states [N×H] and head [V×H], forward + backward (single-shot medians)");
+            lines.add("");
+            lines.add("| N / H / V | fused chunked (ms) | eager matmul + log_softmax + autograd (ms) | fused / eager time "
+                    + "| peak extra MiB fused | peak extra MiB eager | fused / eager memory |");
+            lines.add("|---|---:|---:|---:|---:|---:|---:|");
+            for (String sh : List.of("1024/768/50257", "4096/896/151936")) {
+                double f = median("LinearLogProbsBenchmark.nativeKernel", sh);
+                double e = median("LinearLogProbsBenchmark.libtorchEager", sh);
+                lines.add(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %s | %s | %s |", sh, f, e, f / e,
+                        peakMiB("LinearLogProbsBenchmark.nativeKernel", sh),
+                        peakMiB("LinearLogProbsBenchmark.libtorchEager", sh),
+                        ratio(peak("LinearLogProbsBenchmark.nativeKernel", sh),
+                                peak("LinearLogProbsBenchmark.libtorchEager", sh))));
+            }
+            lines.add("");
+        }
+        lines.add("### Goals of the model-level issues");
+        lines.add("");
+        if (has("GenerationBenchmark.withKvCache")) {
+            lines.add(check("Generation speed-up of the KV cache at 128 new tokens",
+                    median("GenerationBenchmark.withoutKvCache", "") / median("GenerationBenchmark.withKvCache", ""), 5,
+                    "×"));
+        }
+        if (has("LinearLogProbsBenchmark.nativeKernel")) {
+            String sh = "4096/896/151936";
+            double mem = peak("LinearLogProbsBenchmark.nativeKernel", sh)
+                    / (double) peak("LinearLogProbsBenchmark.libtorchEager", sh);
+            lines.add(String.format(Locale.ROOT, "- Fused linear scoring at N=4096, V=151936, peak memory / eager's: "
+                    + "%.3f (goal ≤ 0.125) — %s", mem, mem <= 0.125 ? "met" : "NOT met"));
+            double time = median("LinearLogProbsBenchmark.nativeKernel", sh)
+                    / median("LinearLogProbsBenchmark.libtorchEager", sh);
+            lines.add(String.format(Locale.ROOT, "- Fused linear scoring at N=4096, V=151936, time / eager's: %.2f "
+                    + "(goal ≤ 1.3) — %s", time, time <= 1.3 ? "met" : "NOT met"));
+        }
+        lines.add("");
+        return lines;
+    }
+
+    long peak(String key, String param) {
+        Map<String, Long> byParam = peaks.get(key);
+        Long v = byParam == null ? null : byParam.get(param);
+        return v == null ? -1 : v;
+    }
+
+    private static String ratio(long a, long b) {
+        return a < 0 || b <= 0 ? "n/a" : String.format(Locale.ROOT, "%.3f", a / (double) b);
+    }
+
     static String check(String what, double value, double goal, String unit) {
         return String.format(Locale.ROOT, "- %s: %.2f%s (goal ≥ %.2f%s) — %s", what, value, unit, goal, unit,
                 value >= goal ? "met" : "NOT met");
@@ -150,6 +230,7 @@ public final class ResultsTable {
                 List.of("64x1024", "256x2048", "1024x2048")));
         out.addAll(fusedTable("Log-probs from logits [N×V], forward + backward", "LogProbsBenchmark", 0,
                 List.of("1024x50257", "1024x151936")));
+        out.addAll(heavySections());
         out.add("### Goals of the foundation issue");
         out.add("");
         out.add(check("GAE at 256×1024, speed-up over libtorch eager", speedup("GaeBenchmark", "libtorchEager", "256x1024"), 50, "×"));
@@ -170,16 +251,21 @@ public final class ResultsTable {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 4 && args.length != 5) {
-            throw new IllegalArgumentException("usage: ResultsTable JMH_JSON RESULTS_MD MACHINE COMMAND [PEAK_MEMORY_TSV]");
+        if (args.length < 5) {
+            throw new IllegalArgumentException(
+                    "usage: ResultsTable RESULTS_MD MACHINE COMMAND PEAK_MEMORY_TSV JMH_JSON [JMH_JSON...]");
         }
-        JsonNode json = new ObjectMapper().readTree(Path.of(args[0]).toFile());
-        ResultsTable table = new ResultsTable(json);
-        if (args.length == 5 && Files.exists(Path.of(args[4]))) {
-            table.addPeaks(Files.readAllLines(Path.of(args[4])));
+        ObjectMapper mapper = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ArrayNode runs = mapper.createArrayNode();
+        for (int i = 4; i < args.length; i++) {
+            mapper.readTree(Path.of(args[i]).toFile()).forEach(runs::add);
         }
-        List<String> lines = table.report(args[2], args[3]);
-        Path target = Path.of(args[1]);
+        ResultsTable table = new ResultsTable(runs);
+        if (Files.exists(Path.of(args[3]))) {
+            table.addPeaks(Files.readAllLines(Path.of(args[3])));
+        }
+        List<String> lines = table.report(args[1], args[2]);
+        Path target = Path.of(args[0]);
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.write(tmp, lines);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
