@@ -249,7 +249,7 @@ public final class LogProbs {
     }
 
     // Error path: name the first valid token whose target is outside [0, V).
-    private static String describeBadTarget(Tensor targets, Tensor mask, LogProbsConfig c, Shape s) {
+    static String describeBadTarget(Tensor targets, Tensor mask, LogProbsConfig c, Shape s) {
         long[] t = Tensors.toLongs(targets);
         boolean[] valid = mask == null ? null : Tensors.toMask(mask);
         for (int i = 0; i < t.length; i++) {
