@@ -33,8 +33,8 @@ import org.rlaif4j.kernels.bindings.RlaifNative;
  * {@code -inf} logits (a masked-out vocabulary) are fine.
  */
 public final class LogProbs {
-    /** Default memory for one chunk's logits and their gradient in {@link #fromHidden}: 256 MiB. */
-    public static final long DEFAULT_CHUNK_BUDGET_BYTES = 256L << 20;
+    /** Default memory for one chunk's logits and their gradient in {@link #fromHidden}: 512 MiB. */
+    public static final long DEFAULT_CHUNK_BUDGET_BYTES = 512L << 20;
 
     private LogProbs() {}
 

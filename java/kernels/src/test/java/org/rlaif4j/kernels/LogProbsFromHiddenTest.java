@@ -98,6 +98,38 @@ class LogProbsFromHiddenTest {
         }
     }
 
+    @Test
+    void secondBackwardAccumulatesIntoLeafGradients() {
+        int n = 6;
+        int h = 5;
+        int v = 13;
+        float[] x = data.normal(n * h, 0, 1);
+        float[] wv = data.normal(v * h, 0, 0.5);
+        long[] tg = {0, 3, 12, 7, 7, 1};
+        try (PointerScope scope = new PointerScope()) {
+            Tensor hidden = Tensors.fromFloats(x, n, h).requires_grad_(true);
+            Tensor w = Tensors.fromFloats(wv, v, h).requires_grad_(true);
+            Tensor targets = Tensors.fromLongs(tg, n);
+            LogProbsResult first = LogProbs.fromHidden(hidden, w, null, targets, null, LogProbsConfig.DEFAULT, 2);
+            first.logProbs().sum().backward();
+            first.backward();
+            float[] once = Tensors.toFloats(w.grad());
+            float[] onceHidden = Tensors.toFloats(hidden.grad());
+            LogProbsResult second = LogProbs.fromHidden(hidden, w, null, targets, null, LogProbsConfig.DEFAULT, 4);
+            second.logProbs().sum().backward();
+            second.backward();
+            float[] twice = Tensors.toFloats(w.grad());
+            float[] twiceHidden = Tensors.toFloats(hidden.grad());
+            for (int i = 0; i < once.length; i++) {
+                assertEquals(2 * once[i], twice[i], 1e-6 * (1 + Math.abs(once[i])), "d lmHead accumulates at " + i);
+            }
+            for (int i = 0; i < onceHidden.length; i++) {
+                assertEquals(2 * onceHidden[i], twiceHidden[i], 1e-6 * (1 + Math.abs(onceHidden[i])),
+                        "d hidden accumulates at " + i);
+            }
+        }
+    }
+
     private static void assertMessage(String expected, Executable call) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         assertEquals(expected, e.getMessage());
