@@ -161,6 +161,14 @@ RLAIF_HD PpoToken ppo_token(const PpoParams &p, float logp, float old_logp, floa
     return k;
 }
 
+// Inputs and outputs of one call, typed; optional ones are null.
+template <typename E>
+struct PpoBuffers {
+    const E *logp, *old_logp, *adv, *ref, *values, *old_values, *returns, *entropy;
+    const uint8_t *mask;
+    E *grad_logp, *grad_values, *grad_entropy;
+};
+
 // Partial sums of one tile (a run of tokens of one row). The loss terms are
 // already multiplied by the row's aggregation weight; the rest are plain sums.
 struct PpoSums {
@@ -195,6 +203,29 @@ RLAIF_HD void sums_add_token(PpoSums &s, const PpoToken &k, float ent) {
     s.ratio_min = (r < s.ratio_min || r != r) ? r : s.ratio_min;
     s.ratio_max = (r > s.ratio_max || r != r) ? r : s.ratio_max;
     s.nan += k.nan ? 1.0 : 0.0;
+}
+
+// The scalar path of one token i: its terms into the tile sums, its gradients
+// (weight w for the loss terms, g_ent for the entropy) into the outputs given.
+template <typename E>
+RLAIF_HD void ppo_scalar_step(const PpoBuffers<E> &io, const PpoParams &p, int64_t i, float w, float g_ent,
+                              PpoSums &sums) {
+    const bool valid = io.mask[i] != 0;
+    float gl = 0.0f, gv = 0.0f, ge = 0.0f;
+    if (valid) {
+        const float ent = p.has_entropy ? load(io.entropy[i]) : 0.0f;
+        const PpoToken k = ppo_token(p, load(io.logp[i]), load(io.old_logp[i]), load(io.adv[i]),
+                                     p.has_ref ? load(io.ref[i]) : 0.0f, p.has_values ? load(io.values[i]) : 0.0f,
+                                     p.has_values ? load(io.old_values[i]) : 0.0f,
+                                     p.has_values ? load(io.returns[i]) : 0.0f, ent);
+        sums_add_token(sums, k, ent);
+        gl = w * k.g_logp;
+        gv = w * k.g_value;
+        ge = g_ent;
+    }
+    if (io.grad_logp != nullptr) io.grad_logp[i] = store<E>(gl);
+    if (io.grad_values != nullptr) io.grad_values[i] = store<E>(gv);
+    if (io.grad_entropy != nullptr) io.grad_entropy[i] = store<E>(ge);
 }
 
 // Applies the row weight to the loss terms of a finished tile.

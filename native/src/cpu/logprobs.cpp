@@ -8,6 +8,7 @@
 
 #include "../common/dtype.h"
 #include "../common/fast_exp.h"
+#include "../common/topk.h"
 #include "isa.h"
 #include "rlaif/logprobs.h"
 
@@ -40,17 +41,7 @@ struct TopK {
 
     float threshold() const { return size < k ? kNegInf : values[k - 1]; }
 
-    void offer(float v, int64_t index) {
-        if (size == k && !(v > values[k - 1])) return;  // ties keep the earlier (lower) index
-        int64_t pos = size < k ? size++ : k - 1;
-        while (pos > 0 && v > values[pos - 1]) {
-            values[pos] = values[pos - 1];
-            indices[pos] = indices[pos - 1];
-            --pos;
-        }
-        values[pos] = v;
-        indices[pos] = index;
-    }
+    void offer(float v, int64_t index) { rlaif::topk_offer(values, indices, k, size, v, index); }
 };
 
 template <typename E>

@@ -53,36 +53,14 @@ void count_rows(const uint8_t *mask, int64_t B, int64_t T, int64_t *counts) {
     }
 }
 
-// Optional inputs and outputs of one call, typed.
 template <typename E>
-struct Buffers {
-    const E *logp, *old_logp, *adv, *ref, *values, *old_values, *returns, *entropy;
-    const uint8_t *mask;
-    E *grad_logp, *grad_values, *grad_entropy;
-};
+using Buffers = rlaif::PpoBuffers<E>;
 
 template <typename E>
 void run_tile(const Buffers<E> &io, const PpoParams &p, int64_t begin, int64_t end, float w, PpoSums &sums) {
     rlaif::sums_clear(sums);
     const float g_ent = -p.ent_coef * w;
-    for (int64_t i = begin; i < end; ++i) {
-        const bool valid = io.mask[i] != 0;
-        float gl = 0.0f, gv = 0.0f, ge = 0.0f;
-        if (valid) {
-            const float ent = p.has_entropy ? load(io.entropy[i]) : 0.0f;
-            const rlaif::PpoToken k = rlaif::ppo_token(
-                p, load(io.logp[i]), load(io.old_logp[i]), load(io.adv[i]), p.has_ref ? load(io.ref[i]) : 0.0f,
-                p.has_values ? load(io.values[i]) : 0.0f, p.has_values ? load(io.old_values[i]) : 0.0f,
-                p.has_values ? load(io.returns[i]) : 0.0f, ent);
-            rlaif::sums_add_token(sums, k, ent);
-            gl = w * k.g_logp;
-            gv = w * k.g_value;
-            ge = g_ent;
-        }
-        if (io.grad_logp != nullptr) io.grad_logp[i] = store<E>(gl);
-        if (io.grad_values != nullptr) io.grad_values[i] = store<E>(gv);
-        if (io.grad_entropy != nullptr) io.grad_entropy[i] = store<E>(ge);
-    }
+    for (int64_t i = begin; i < end; ++i) rlaif::ppo_scalar_step(io, p, i, w, g_ent, sums);
 }
 
 // Clamp's gradient mask with non-short-circuit logic, so the loop has no branch.

@@ -7,6 +7,7 @@
 #include <cfloat>
 
 #include "../common/dtype.h"
+#include "../common/topk.h"
 #include "cuda_common.cuh"
 #include "rlaif/logprobs.h"
 
@@ -107,18 +108,7 @@ __global__ void forward_kernel(const E *__restrict__ logits, int64_t V, const in
         float *tv = top_values + n * top_k;
         int64_t *ti = top_indices + n * top_k;
         int64_t size = 0;
-        for (int64_t j = 0; j < V; ++j) {
-            const float v = load(row[j]) * inv_temp;
-            if (size == top_k && !(v > tv[top_k - 1])) continue;
-            int64_t pos = size < top_k ? size++ : top_k - 1;
-            while (pos > 0 && v > tv[pos - 1]) {
-                tv[pos] = tv[pos - 1];
-                ti[pos] = ti[pos - 1];
-                --pos;
-            }
-            tv[pos] = v;
-            ti[pos] = j;
-        }
+        for (int64_t j = 0; j < V; ++j) rlaif::topk_offer(tv, ti, top_k, size, load(row[j]) * inv_temp, j);
         for (int64_t i = 0; i < size; ++i) tv[i] -= row_lse;
     }
 }

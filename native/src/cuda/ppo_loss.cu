@@ -113,11 +113,7 @@ __global__ void totals_kernel(const int64_t *__restrict__ counts, int64_t B, int
 }
 
 template <typename E>
-struct Buffers {
-    const E *logp, *old_logp, *adv, *ref, *values, *old_values, *returns, *entropy;
-    const uint8_t *mask;
-    E *grad_logp, *grad_values, *grad_entropy;
-};
+using Buffers = rlaif::PpoBuffers<E>;
 
 template <typename E>
 __global__ void __launch_bounds__(kThreads) tile_kernel(Buffers<E> io, PpoParams p, int64_t T, int64_t per_row,
@@ -135,22 +131,7 @@ __global__ void __launch_bounds__(kThreads) tile_kernel(Buffers<E> io, PpoParams
     for (int j = 0; j < kItems; ++j) {
         const int64_t i = begin + j * kThreads + threadIdx.x;
         if (i >= row_end) break;
-        const bool valid = io.mask[i] != 0;
-        float gl = 0.0f, gv = 0.0f, ge = 0.0f;
-        if (valid) {
-            const float ent = p.has_entropy ? load(io.entropy[i]) : 0.0f;
-            const rlaif::PpoToken k = rlaif::ppo_token(
-                p, load(io.logp[i]), load(io.old_logp[i]), load(io.adv[i]), p.has_ref ? load(io.ref[i]) : 0.0f,
-                p.has_values ? load(io.values[i]) : 0.0f, p.has_values ? load(io.old_values[i]) : 0.0f,
-                p.has_values ? load(io.returns[i]) : 0.0f, ent);
-            rlaif::sums_add_token(s, k, ent);
-            gl = wf * k.g_logp;
-            gv = wf * k.g_value;
-            ge = g_ent;
-        }
-        if (io.grad_logp != nullptr) io.grad_logp[i] = store<E>(gl);
-        if (io.grad_values != nullptr) io.grad_values[i] = store<E>(gv);
-        if (io.grad_entropy != nullptr) io.grad_entropy[i] = store<E>(ge);
+        rlaif::ppo_scalar_step(io, p, i, wf, g_ent, s);
     }
     block_merge(s);
     if (threadIdx.x == 0) {

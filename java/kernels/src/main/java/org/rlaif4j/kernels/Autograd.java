@@ -48,6 +48,25 @@ final class Autograd {
         return leaves + outs.size();
     }
 
+    /**
+     * Where to accumulate a leaf's gradient in place, as AccumulateGrad would: its {@code .grad},
+     * created as zeros (and installed) when undefined. Null when {@code t} is null, does not
+     * require grad, or is not a leaf (its gradient must then go through {@link #backward}).
+     * Saves a gradient-sized buffer, e.g. [V, H] for an LM head.
+     */
+    static Tensor leafGradSink(Tensor t) {
+        if (t == null || !t.requires_grad() || !isLeaf(t)) {
+            return null;
+        }
+        Tensor current = t.grad();
+        if (current != null && !current.isNull() && current.defined()) {
+            return current;
+        }
+        Tensor zeros = torch.zeros_like(t);
+        t.mutable_grad().put(zeros);
+        return zeros;
+    }
+
     private static boolean isLeaf(Tensor t) {
         try (Node fn = t.grad_fn()) {
             return fn == null || fn.isNull();

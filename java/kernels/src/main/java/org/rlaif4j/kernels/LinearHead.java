@@ -68,8 +68,12 @@ final class LinearHead {
         long n = shape.n();
         boolean wantHidden = hiddenInput.requires_grad();
         Tensor gradHidden = wantHidden ? torch.empty_like(hidden) : null;
-        Tensor gradWeight = weight.requires_grad() ? torch.zeros_like(weight) : null;
-        Tensor gradBias = bias != null && bias.requires_grad() ? torch.zeros_like(bias) : null;
+        // A leaf head or bias (the usual case) accumulates straight into its .grad.
+        Tensor sinkWeight = Autograd.leafGradSink(weight);
+        Tensor sinkBias = Autograd.leafGradSink(bias);
+        Tensor gradWeight = sinkWeight != null ? sinkWeight : weight.requires_grad() ? torch.zeros_like(weight) : null;
+        Tensor gradBias = sinkBias != null ? sinkBias
+                : bias != null && bias.requires_grad() ? torch.zeros_like(bias) : null;
         try (NoGradGuard noGrad = new NoGradGuard(); PointerScope scope = new PointerScope()) {
             Tensor entropy = out.entropy == null ? null : out.entropy.reshape(n);
             for (long r0 = 0; r0 < n; r0 += chunk) {
@@ -80,26 +84,37 @@ final class LinearHead {
                     LogProbsKernel.backward(dtype, logits, c, shape.v(), rows(targets, r0, c), rows(mask, r0, c),
                             config, rows(out.lse, r0, c), rows(entropy, r0, c), rows(g, r0, c), rows(h, r0, c),
                             gradLogits);
-                    if (gradHidden != null) {
-                        torch.mm_out(gradHidden.narrow(0, r0, c), gradLogits, weight); // [c, V] x [V, H]
-                    }
-                    if (gradWeight != null) {
-                        gradWeight.addmm_(gradLogits.t(), hidden.narrow(0, r0, c)); // [V, c] x [c, H]
-                    }
-                    if (gradBias != null) {
-                        gradBias.add_(gradLogits.sum(new long[] {0}));
-                    }
+                    accumulate(gradLogits, hidden.narrow(0, r0, c), weight,
+                            gradHidden == null ? null : gradHidden.narrow(0, r0, c), gradWeight, gradBias);
                 }
             }
         }
         try (Tensor gh = gradHidden == null ? null : gradHidden.view(TensorChecks.sizes(hiddenInput))) {
-            Autograd.backward(new Tensor[] {hiddenInput, weight, bias}, new Tensor[] {gh, gradWeight, gradBias});
+            Autograd.backward(new Tensor[] {hiddenInput, weight, bias},
+                    new Tensor[] {gh, sinkWeight == null ? gradWeight : null, sinkBias == null ? gradBias : null});
         } finally {
             for (Tensor t : new Tensor[] {gradHidden, gradWeight, gradBias}) {
                 if (t != null) {
                     t.close();
                 }
             }
+        }
+    }
+
+    /**
+     * One chunk's share of the head's gradients from d loss / d logits [c, V]: writes d hidden
+     * for its rows, adds to d weight and d bias (each may be null when not wanted).
+     */
+    static void accumulate(Tensor gradLogits, Tensor hiddenRows, Tensor weight, Tensor gradHiddenRows,
+            Tensor gradWeight, Tensor gradBias) {
+        if (gradHiddenRows != null) {
+            torch.mm_out(gradHiddenRows, gradLogits, weight); // [c, V] x [V, H]
+        }
+        if (gradWeight != null) {
+            gradWeight.addmm_(gradLogits.t(), hiddenRows); // [V, c] x [c, H]
+        }
+        if (gradBias != null) {
+            gradBias.add_(gradLogits.sum(new long[] {0}));
         }
     }
 

@@ -205,15 +205,8 @@ public final class LinearPpoLoss {
                     Tensor gradLogits = torch.empty_like(logits);
                     LogProbsKernel.backward(dtype, logits, c, v, targets.data_ptr(), mask.data_ptr(), lpc,
                             lse.data_ptr(), ptr(entropy), g.data_ptr(), ptr(hgrad), gradLogits);
-                    if (gradHidden != null) {
-                        torch.mm_out(gradHidden.narrow(0, b0 * t, c), gradLogits, in.lmHead()); // [c, V] x [V, H]
-                    }
-                    if (gradHead != null) {
-                        gradHead.addmm_(gradLogits.t(), hc); // [V, c] x [c, H]
-                    }
-                    if (gradBias != null) {
-                        gradBias.add_(gradLogits.sum(new long[] {0}));
-                    }
+                    LinearHead.accumulate(gradLogits, hc, in.lmHead(),
+                            gradHidden == null ? null : gradHidden.narrow(0, b0 * t, c), gradHead, gradBias);
                     if (gradValues != null && r.gradValues() != null) {
                         gradValues.narrow(0, b0, rows).copy_(r.gradValues().mul(fs));
                     }
