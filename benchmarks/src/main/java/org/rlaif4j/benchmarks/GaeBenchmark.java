@@ -28,6 +28,8 @@ public class GaeBenchmark {
     private BatchData data;
     private float[] adv;
     private float[] ret;
+    private org.bytedeco.pytorch.Tensor advOut;
+    private org.bytedeco.pytorch.Tensor retOut;
     private final GaeConfig config = new GaeConfig(1.0, 0.95);
 
     @Setup(Level.Trial)
@@ -35,10 +37,14 @@ public class GaeBenchmark {
         data = new BatchData(shape);
         adv = new float[data.b * data.t];
         ret = new float[data.b * data.t];
+        advOut = org.bytedeco.pytorch.global.torch.zeros_like(data.rewardsT);
+        retOut = org.bytedeco.pytorch.global.torch.zeros_like(data.rewardsT);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        advOut.close();
+        retOut.close();
         data.close();
     }
 
@@ -47,6 +53,13 @@ public class GaeBenchmark {
         try (PointerScope scope = new PointerScope()) {
             bh.consume(Gae.compute(data.rewardsT, data.valuesT, data.maskT, config).advantages().address());
         }
+    }
+
+    /** The kernel into reused output tensors, as a training loop with buffers runs it (and as memcpy is measured). */
+    @Benchmark
+    public void nativePreallocated(Blackhole bh) {
+        Gae.computeInto(data.rewardsT, data.valuesT, data.maskT, null, config, advOut, retOut);
+        bh.consume(advOut.address());
     }
 
     @Benchmark

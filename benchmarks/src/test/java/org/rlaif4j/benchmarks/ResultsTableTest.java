@@ -18,6 +18,7 @@ class ResultsTableTest {
     void ratiosAndBandwidthComeFromMediansOfTheSameRun() throws Exception {
         String json = "[" + String.join(",",
                 run("GaeBenchmark.nativeKernel", "256x1024", 0.5),
+                run("GaeBenchmark.nativePreallocated", "256x1024", 0.4),
                 run("GaeBenchmark.libtorchEager", "256x1024", 40.0),
                 run("GaeBenchmark.plainJava", "256x1024", 1.5),
                 run("CopyBenchmark.parallelMemcpy", "256x1024/17", 0.25)) + "]";
@@ -27,9 +28,11 @@ class ResultsTableTest {
         assertEquals(0.5, t.bandwidthFraction("GaeBenchmark", 17, "256x1024"), 1e-12);
         // 256*1024*17 bytes in 0.5 ms
         assertEquals(256 * 1024 * 17 / 0.5e6, ResultsTable.gigabytesPerSecond("256x1024", 17, 0.5), 1e-9);
+        assertEquals(0.625, t.preallocatedBandwidthFraction("GaeBenchmark", 17, "256x1024"), 1e-12);
         List<String> rows = t.kernelTable("GAE", "GaeBenchmark", 17, List.of("256x1024"));
-        assertTrue(rows.get(4).startsWith("| 256×1024 | 0.5000 | 40.000 | 1.5000 | 80.0× | 3.0× |"), rows.get(4));
-        assertTrue(rows.get(4).endsWith("| 50% |"), rows.get(4));
+        assertTrue(rows.get(4).startsWith("| 256×1024 | 0.5000 | 0.4000 | 40.000 | 1.5000 | 80.0× | 3.8× |"),
+                rows.get(4));
+        assertTrue(rows.get(4).endsWith("| 63% |"), rows.get(4));
     }
 
     @Test

@@ -53,38 +53,36 @@ public final class Gae {
      * @param bootstrap [B] value after each row's last valid step (truncated episodes), or null for 0
      */
     public static GaeResult compute(Tensor rewards, Tensor values, Tensor mask, Tensor bootstrap, GaeConfig config) {
-        Objects.requireNonNull(config, "config: expected a GaeConfig, found null");
-        requirePresent(rewards, "rewards");
-        requirePresent(values, "values");
-        requirePresent(mask, "mask");
-        requireSupportedDevice(rewards, "rewards");
-        requireRank(rewards, "rewards", 2, "[B, T]");
-        requireNonEmpty(rewards, "rewards");
-        KernelDtype dtype = KernelDtype.of(rewards, "rewards");
-        requireSameShape(values, "values", rewards, "rewards");
-        requireSameShape(mask, "mask", rewards, "rewards");
-        requireSameDtype(values, "values", rewards, "rewards");
-        requireMaskDtype(mask, "mask");
-        requireContiguous(rewards, "rewards");
-        requireContiguous(values, "values");
-        requireContiguous(mask, "mask");
-        requireSameDevice(values, "values", rewards, "rewards");
-        requireSameDevice(mask, "mask", rewards, "rewards");
-        long b = rewards.size(0);
-        long t = rewards.size(1);
-        if (bootstrap != null) {
-            requirePresent(bootstrap, "bootstrap");
-            if (bootstrap.dim() != 1 || bootstrap.size(0) != b) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "bootstrap: expected a 1-D tensor [B] = [%d], found %s", b, shape(bootstrap)));
-            }
-            requireSameDtype(bootstrap, "bootstrap", rewards, "rewards");
-            requireContiguous(bootstrap, "bootstrap");
-            requireSameDevice(bootstrap, "bootstrap", rewards, "rewards");
-        }
-
+        KernelDtype dtype = validate(rewards, values, mask, bootstrap, config);
         Tensor advantages = torch.empty_like(rewards);
         Tensor returns = torch.empty_like(rewards);
+        try {
+            run(rewards, values, mask, bootstrap, config, dtype, advantages, returns);
+        } catch (RuntimeException e) {
+            advantages.close();
+            returns.close();
+            throw e;
+        }
+        return new GaeResult(advantages, returns);
+    }
+
+    /**
+     * {@link #compute} into caller-allocated outputs (contiguous, the rewards' shape, dtype and
+     * device, not aliasing an input), for training loops that reuse buffers: no allocation and
+     * no page faults on fresh memory per call. On an exception the outputs' contents are unspecified.
+     */
+    public static void computeInto(Tensor rewards, Tensor values, Tensor mask, Tensor bootstrap, GaeConfig config,
+            Tensor advantagesOut, Tensor returnsOut) {
+        KernelDtype dtype = validate(rewards, values, mask, bootstrap, config);
+        requireOutput(advantagesOut, "advantagesOut", rewards, "rewards", rewards, values, mask, bootstrap);
+        requireOutput(returnsOut, "returnsOut", rewards, "rewards", rewards, values, mask, bootstrap);
+        run(rewards, values, mask, bootstrap, config, dtype, advantagesOut, returnsOut);
+    }
+
+    private static void run(Tensor rewards, Tensor values, Tensor mask, Tensor bootstrap, GaeConfig config,
+            KernelDtype dtype, Tensor advantages, Tensor returns) {
+        long b = rewards.size(0);
+        long t = rewards.size(1);
         boolean nan;
         Pointer boot = bootstrap == null ? null : bootstrap.data_ptr();
         if (rewards.is_cuda()) {
@@ -105,11 +103,41 @@ public final class Gae {
             nan = flag[0] != 0;
         }
         if (nan) {
-            advantages.close();
-            returns.close();
             throw new IllegalArgumentException(describeNaN(rewards, values, mask, bootstrap));
         }
-        return new GaeResult(advantages, returns);
+    }
+
+    private static KernelDtype validate(Tensor rewards, Tensor values, Tensor mask, Tensor bootstrap,
+            GaeConfig config) {
+        Objects.requireNonNull(config, "config: expected a GaeConfig, found null");
+        requirePresent(rewards, "rewards");
+        requirePresent(values, "values");
+        requirePresent(mask, "mask");
+        requireSupportedDevice(rewards, "rewards");
+        requireRank(rewards, "rewards", 2, "[B, T]");
+        requireNonEmpty(rewards, "rewards");
+        KernelDtype dtype = KernelDtype.of(rewards, "rewards");
+        requireSameShape(values, "values", rewards, "rewards");
+        requireSameShape(mask, "mask", rewards, "rewards");
+        requireSameDtype(values, "values", rewards, "rewards");
+        requireMaskDtype(mask, "mask");
+        requireContiguous(rewards, "rewards");
+        requireContiguous(values, "values");
+        requireContiguous(mask, "mask");
+        requireSameDevice(values, "values", rewards, "rewards");
+        requireSameDevice(mask, "mask", rewards, "rewards");
+        long b = rewards.size(0);
+        if (bootstrap != null) {
+            requirePresent(bootstrap, "bootstrap");
+            if (bootstrap.dim() != 1 || bootstrap.size(0) != b) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "bootstrap: expected a 1-D tensor [B] = [%d], found %s", b, shape(bootstrap)));
+            }
+            requireSameDtype(bootstrap, "bootstrap", rewards, "rewards");
+            requireContiguous(bootstrap, "bootstrap");
+            requireSameDevice(bootstrap, "bootstrap", rewards, "rewards");
+        }
+        return dtype;
     }
 
     // Error path only: find which input carried the NaN, for a message that says where.

@@ -85,6 +85,23 @@ final class TensorChecks {
         }
     }
 
+    /**
+     * A caller-allocated output: present, contiguous, with the shape, dtype and device of
+     * {@code like}, and not the memory of any of {@code inputs} (nulls ignored).
+     */
+    static void requireOutput(Tensor out, String name, Tensor like, String likeName, Tensor... inputs) {
+        requirePresent(out, name);
+        requireSameShape(out, name, like, likeName);
+        requireSameDtype(out, name, like, likeName);
+        requireContiguous(out, name);
+        requireSameDevice(out, name, like, likeName);
+        for (Tensor in : inputs) {
+            if (in != null && in.data_ptr().address() == out.data_ptr().address()) {
+                throw new IllegalArgumentException(name + ": expected memory of its own, found it aliasing an input");
+            }
+        }
+    }
+
     static void requireUnitInterval(double v, String name) {
         if (!(v >= 0.0 && v <= 1.0)) {
             throw new IllegalArgumentException(name + ": expected a value in [0, 1], found " + v);

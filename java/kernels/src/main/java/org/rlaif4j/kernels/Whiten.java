@@ -48,12 +48,34 @@ public final class Whiten {
         }
         KernelDtype dtype = validate(x, mask, "Whiten.masked");
         Tensor out = torch.empty_like(x);
-        double[] stats = run(dtype, x, mask, out, shiftMean, eps, "Whiten.masked");
-        if (Double.isNaN(stats[1]) && stats[0] > 0) {
+        try {
+            whitenInto(dtype, x, mask, shiftMean, eps, out);
+        } catch (RuntimeException e) {
             out.close();
-            throw new IllegalArgumentException(describeNaN(x, mask));
+            throw e;
         }
         return out;
+    }
+
+    /**
+     * {@link #masked(Tensor, Tensor, boolean, double)} into a caller-allocated {@code out}
+     * (contiguous, x's shape, dtype and device; it may be x itself, for in-place whitening), for
+     * loops that reuse buffers. On an exception the contents of out are unspecified.
+     */
+    public static void maskedInto(Tensor x, Tensor mask, boolean shiftMean, double eps, Tensor out) {
+        KernelDtype dtype = validate(x, mask, "Whiten.maskedInto");
+        requireOutput(out, "out", x, "x", mask);
+        whitenInto(dtype, x, mask, shiftMean, eps, out);
+    }
+
+    private static void whitenInto(KernelDtype dtype, Tensor x, Tensor mask, boolean shiftMean, double eps, Tensor out) {
+        if (!(eps >= 0.0) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException("eps: expected a finite value >= 0, found " + eps);
+        }
+        double[] stats = run(dtype, x, mask, out, shiftMean, eps, "Whiten.masked");
+        if (Double.isNaN(stats[1]) && stats[0] > 0) {
+            throw new IllegalArgumentException(describeNaN(x, mask));
+        }
     }
 
     /** Count, mean and unbiased variance of the valid elements of x. */

@@ -146,6 +146,26 @@ class WhitenTest {
     }
 
     @Test
+    void maskedIntoPreallocatedOrInPlaceEqualsMasked() {
+        int n = 1000;
+        float[] x = data.normal(n, 2.0, 3.0);
+        boolean[] m = data.mask(MaskKind.HOLES, 1, n);
+        try (PointerScope scope = new PointerScope()) {
+            Tensor xt = Tensors.fromFloats(x, n);
+            Tensor mt = Tensors.fromMask(m, n);
+            float[] want = Tensors.toFloats(Whiten.masked(xt, mt, false, 1e-8));
+            Tensor out = Tensors.fromFloats(new float[n], n);
+            Whiten.maskedInto(xt, mt, false, 1e-8, out);
+            assertArrayEquals(want, Tensors.toFloats(out));
+            Whiten.maskedInto(xt, mt, false, 1e-8, xt); // in place
+            assertArrayEquals(want, Tensors.toFloats(xt));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Whiten.maskedInto(xt, mt, true, 1e-8, Tensors.fromFloats(new float[n], n, 1)));
+            assertEquals("out: expected shape [1000] (the shape of x), found [1000, 1]", e.getMessage());
+        }
+    }
+
+    @Test
     void degenerateCounts() {
         try (PointerScope scope = new PointerScope()) {
             Tensor x = Tensors.fromFloats(new float[] {3, 5, 7}, 3);
