@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "../common/dtype.h"
+#include "../common/logprobs_args.h"
 #include "../common/fast_exp.h"
 #include "../common/topk.h"
 #include "isa.h"
@@ -21,10 +22,6 @@ using rlaif::store;
 
 constexpr int64_t kBlock = 512;
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-
-bool row_valid(const int64_t *targets, const uint8_t *mask, int64_t n, int64_t ignore_index) {
-    return (mask == nullptr || mask[n] != 0) && targets[n] != ignore_index;
-}
 
 // Running softmax statistics relative to the running max m:
 // s = sum exp(z - m), t = sum exp(z - m) * (z - m).
@@ -88,7 +85,7 @@ int forward_typed(const E *logits, int64_t N, int64_t V, const int64_t *targets,
     int bad = 0;
 #pragma omp parallel for schedule(static) reduction(| : bad) if (N * V >= (1 << 16))
     for (int64_t n = 0; n < N; ++n) {
-        const bool valid = row_valid(targets, mask, n, ignore_index);
+        const bool valid = rlaif::logprobs_row_valid(targets, mask, n, ignore_index);
         if (valid && (targets[n] < 0 || targets[n] >= V)) {
             bad = 1;
             continue;
@@ -126,7 +123,7 @@ int backward_typed(const E *logits, int64_t N, int64_t V, const int64_t *targets
 #pragma omp parallel for schedule(static) reduction(| : bad) if (N * V >= (1 << 16))
     for (int64_t n = 0; n < N; ++n) {
         E *out = grad_logits + n * V;
-        const bool valid = row_valid(targets, mask, n, ignore_index);
+        const bool valid = rlaif::logprobs_row_valid(targets, mask, n, ignore_index);
         if (valid && (targets[n] < 0 || targets[n] >= V)) {
             bad = 1;
             continue;
@@ -154,22 +151,14 @@ int backward_typed(const E *logits, int64_t N, int64_t V, const int64_t *targets
     return bad ? RLAIF_ERR_INVALID_ARGUMENT : RLAIF_OK;
 }
 
-bool bad_common(int dtype, const void *logits, int64_t N, int64_t V, const int64_t *targets, float temperature) {
-    if (N < 0 || V < 1 || !(temperature > 0.0f) || std::isinf(temperature)) return true;
-    if (dtype != RLAIF_DTYPE_F32 && dtype != RLAIF_DTYPE_BF16) return true;
-    return N > 0 && (logits == nullptr || targets == nullptr);
-}
-
 }  // namespace
 
 int rlaif::cpu::RLAIF_CPU_ISA::logprobs_forward(int dtype, const void *logits, int64_t N, int64_t V,
                                                 const int64_t *targets, const uint8_t *mask, float temperature,
                                                 int64_t ignore_index, float *logp, float *entropy, float *lse,
                                                 int64_t top_k, float *top_values, int64_t *top_indices) {
-    if (bad_common(dtype, logits, N, V, targets, temperature) || (N > 0 && logp == nullptr)) {
-        return RLAIF_ERR_INVALID_ARGUMENT;
-    }
-    if (top_k < 0 || top_k > V || (top_k > 0 && N > 0 && (top_values == nullptr || top_indices == nullptr))) {
+    if (!rlaif::logprobs_forward_args_ok(dtype, logits, N, V, targets, temperature, logp, top_k, top_values,
+                                         top_indices)) {
         return RLAIF_ERR_INVALID_ARGUMENT;
     }
     if (dtype == RLAIF_DTYPE_F32) {
@@ -185,8 +174,8 @@ int rlaif::cpu::RLAIF_CPU_ISA::logprobs_backward(int dtype, const void *logits, 
                                                  int64_t ignore_index, const float *lse, const float *entropy,
                                                  const float *grad_logp, const float *grad_entropy,
                                                  void *grad_logits) {
-    if (bad_common(dtype, logits, N, V, targets, temperature)) return RLAIF_ERR_INVALID_ARGUMENT;
-    if (N > 0 && (lse == nullptr || grad_logits == nullptr || (grad_entropy != nullptr && entropy == nullptr))) {
+    if (!rlaif::logprobs_backward_args_ok(dtype, logits, N, V, targets, temperature, lse, entropy, grad_entropy,
+                                          grad_logits)) {
         return RLAIF_ERR_INVALID_ARGUMENT;
     }
     if (dtype == RLAIF_DTYPE_F32) {

@@ -7,6 +7,7 @@
 #include <cfloat>
 
 #include "../common/dtype.h"
+#include "../common/logprobs_args.h"
 #include "../common/topk.h"
 #include "cuda_common.cuh"
 #include "rlaif/logprobs.h"
@@ -51,10 +52,6 @@ __device__ State block_merge(State st, State *shared) {
     return st;  // valid in thread 0
 }
 
-__device__ __forceinline__ bool row_valid(const int64_t *targets, const uint8_t *mask, int64_t n, int64_t ignore) {
-    return (mask == nullptr || mask[n] != 0) && targets[n] != ignore;
-}
-
 template <typename E>
 __global__ void forward_kernel(const E *__restrict__ logits, int64_t V, const int64_t *__restrict__ targets,
                                const uint8_t *__restrict__ mask, float inv_temp, int64_t ignore, float *logp,
@@ -62,7 +59,7 @@ __global__ void forward_kernel(const E *__restrict__ logits, int64_t V, const in
                                int32_t *bad) {
     __shared__ State shared[32];
     const int64_t n = blockIdx.x;
-    const bool valid = row_valid(targets, mask, n, ignore);
+    const bool valid = rlaif::logprobs_row_valid(targets, mask, n, ignore);
     const int64_t target = targets[n];
     if (valid && (target < 0 || target >= V)) {
         if (threadIdx.x == 0) atomicExch(bad, 1);
@@ -121,7 +118,7 @@ __global__ void backward_kernel(const E *__restrict__ logits, int64_t V, const i
                                 E *__restrict__ grad_logits, int32_t *bad) {
     const int64_t n = blockIdx.x;
     E *out = grad_logits + n * V;
-    const bool valid = row_valid(targets, mask, n, ignore);
+    const bool valid = rlaif::logprobs_row_valid(targets, mask, n, ignore);
     const int64_t target = targets[n];
     if (valid && (target < 0 || target >= V)) {
         if (threadIdx.x == 0) atomicExch(bad, 1);
@@ -142,12 +139,6 @@ __global__ void backward_kernel(const E *__restrict__ logits, int64_t V, const i
         const float ent_term = p > 0.0f ? h * p * (lp + ent) : 0.0f;
         out[j] = store<E>(-g * p - ent_term + (j == target ? g : 0.0f));
     }
-}
-
-bool bad_common(int dtype, const void *logits, int64_t N, int64_t V, const int64_t *targets, float temperature) {
-    if (N < 0 || V < 1 || !(temperature > 0.0f) || isinf(temperature)) return true;
-    if (dtype != RLAIF_DTYPE_F32 && dtype != RLAIF_DTYPE_BF16) return true;
-    return N > 0 && (logits == nullptr || targets == nullptr);
 }
 
 // Argument errors found on the device (targets out of range) are reported by a
@@ -174,10 +165,8 @@ extern "C" int rlaif_logprobs_forward_cuda(int dtype, const void *logits, int64_
                                            const uint8_t *mask, float temperature, int64_t ignore_index, float *logp,
                                            float *entropy, float *lse, int64_t top_k, float *top_values,
                                            int64_t *top_indices, cudaStream_t stream) {
-    if (bad_common(dtype, logits, N, V, targets, temperature) || (N > 0 && logp == nullptr)) {
-        return RLAIF_ERR_INVALID_ARGUMENT;
-    }
-    if (top_k < 0 || top_k > V || (top_k > 0 && N > 0 && (top_values == nullptr || top_indices == nullptr))) {
+    if (!rlaif::logprobs_forward_args_ok(dtype, logits, N, V, targets, temperature, logp, top_k, top_values,
+                                         top_indices)) {
         return RLAIF_ERR_INVALID_ARGUMENT;
     }
     if (N == 0) return RLAIF_OK;
@@ -202,8 +191,8 @@ extern "C" int rlaif_logprobs_backward_cuda(int dtype, const void *logits, int64
                                             int64_t ignore_index, const float *lse, const float *entropy,
                                             const float *grad_logp, const float *grad_entropy, void *grad_logits,
                                             cudaStream_t stream) {
-    if (bad_common(dtype, logits, N, V, targets, temperature)) return RLAIF_ERR_INVALID_ARGUMENT;
-    if (N > 0 && (lse == nullptr || grad_logits == nullptr || (grad_entropy != nullptr && entropy == nullptr))) {
+    if (!rlaif::logprobs_backward_args_ok(dtype, logits, N, V, targets, temperature, lse, entropy, grad_entropy,
+                                          grad_logits)) {
         return RLAIF_ERR_INVALID_ARGUMENT;
     }
     if (N == 0) return RLAIF_OK;
