@@ -85,10 +85,15 @@ void gae_case(int64_t B, int64_t T, rt::MaskKind mk, std::mt19937_64 &rng) {
     const size_t n = static_cast<size_t>(B * T);
     auto r = rt::normal(n, 0, 1, rng), v = rt::normal(n, 0, 1, rng), boot = rt::normal(B, 0, 1, rng);
     auto m = rt::make_mask(mk, B, T, rng);
+    // Masked inputs may hold anything: NaN there must not reach any output.
+    for (size_t i = 0; i < n; ++i)
+        if (!m[i]) r[i] = v[i] = NAN;
     std::vector<float> ca(n), cr(n);
     rlaif_gae(RLAIF_DTYPE_F32, r.data(), v.data(), m.data(), boot.data(), B, T, 0.99f, 0.95f, ca.data(), cr.data(),
               nullptr);
-    float *dr = to_device(r), *dv = to_device(v), *db = to_device(boot), *da = to_device(ca), *dt = to_device(cr);
+    const std::vector<float> garbage(n, NAN);  // outputs start as NaN: every element must be written
+    float *dr = to_device(r), *dv = to_device(v), *db = to_device(boot), *da = to_device(garbage);
+    float *dt = to_device(garbage);
     uint8_t *dm = to_device(m);
     int32_t *dflag = to_device(std::vector<int32_t>{7});
     auto call = [&] {
@@ -102,6 +107,14 @@ void gae_case(int64_t B, int64_t T, rt::MaskKind mk, std::mt19937_64 &rng) {
     std::snprintf(what, sizeof what, "gae B=%lld T=%lld %s", static_cast<long long>(B), static_cast<long long>(T),
                   rt::name(mk));
     rt::check(ea <= 1e-4 && er <= 1e-4, std::string(what) + ": GPU vs CPU max abs error");
+    size_t first_valid = 0;
+    while (first_valid < n && !m[first_valid]) ++first_valid;
+    if (first_valid < n) {  // a NaN at a valid position raises the flag
+        const float nan = NAN;
+        CUDA_OK(cudaMemcpy(dr + first_valid, &nan, sizeof nan, cudaMemcpyHostToDevice));
+        rt::check(call() == RLAIF_OK && to_host(dflag, 1)[0] == 1, std::string(what) + ": nan flag raised");
+        CUDA_OK(cudaMemcpy(dr + first_valid, &r[first_valid], sizeof nan, cudaMemcpyHostToDevice));
+    }
     const double ms = time_ms(call, 20);
     const double gbs = n * (4.0 + 4.0 + 1.0 + 4.0 + 4.0) / (ms * 1e6);
     std::printf("RESULT %s max_abs_err_adv=%.3g max_abs_err_ret=%.3g time_ms=%.4f GB/s=%.1f\n", what, ea, er, ms, gbs);
@@ -159,7 +172,9 @@ void ppo_case(int64_t B, int64_t T, rt::MaskKind mk, int aggregation, std::mt199
               "ppo cpu status");
     float *dl = to_device(d.logp), *dol = to_device(d.old_logp), *da = to_device(d.adv), *dr = to_device(d.ref);
     float *dv = to_device(d.values), *dov = to_device(d.old_values), *dret = to_device(d.returns);
-    float *de = to_device(d.entropy), *dgl = to_device(cgl), *dgv = to_device(cgv), *dge = to_device(cge);
+    float *de = to_device(d.entropy);
+    const std::vector<float> garbage(n, NAN);  // outputs start as NaN: every element must be written
+    float *dgl = to_device(garbage), *dgv = to_device(garbage), *dge = to_device(garbage);
     uint8_t *dm = to_device(d.mask);
     double *dst = to_device(std::vector<double>(RLAIF_PPO_NUM_STATS, 0.0));
     uint8_t *dws = to_device(std::vector<uint8_t>(static_cast<size_t>(rlaif_ppo_loss_cuda_workspace_bytes(B, T))));
@@ -220,14 +235,13 @@ void ppo_case(int64_t B, int64_t T, rt::MaskKind mk, int aggregation, std::mt199
         cudaFree(p);
 }
 
-void logprobs_case(int64_t N, int64_t V, float temp, std::mt19937_64 &rng) {
+void logprobs_case(int64_t N, int64_t V, float temp, int64_t K, std::mt19937_64 &rng) {
     auto x = rt::normal(static_cast<size_t>(N * V), 0.0, 2.0, rng);
     std::vector<int64_t> tg(N);
     std::uniform_int_distribution<int64_t> tok(0, V - 1);
     for (auto &t : tg) t = tok(rng);
     tg[0] = -100;  // ignored row
     auto m = rt::make_mask(rt::MaskKind::Holes, 1, N, rng);
-    const int64_t K = 4;
     std::vector<float> lp(N), ent(N), lse(N), tv(N * K), g = rt::normal(N, 0, 1, rng), h = rt::normal(N, 0, 1, rng);
     std::vector<int64_t> ti(N * K);
     rlaif_logprobs_forward(RLAIF_DTYPE_F32, x.data(), N, V, tg.data(), m.data(), temp, -100, lp.data(), ent.data(),
@@ -235,9 +249,10 @@ void logprobs_case(int64_t N, int64_t V, float temp, std::mt19937_64 &rng) {
     std::vector<float> grad(static_cast<size_t>(N * V));
     rlaif_logprobs_backward(RLAIF_DTYPE_F32, x.data(), N, V, tg.data(), m.data(), temp, -100, lse.data(), ent.data(),
                             g.data(), h.data(), grad.data());
-    float *dx = to_device(x), *dlp = to_device(lp), *dent = to_device(ent), *dlse = to_device(lse), *dtv = to_device(tv);
-    float *dg = to_device(g), *dh = to_device(h), *dgrad = to_device(grad);
-    int64_t *dtg = to_device(tg), *dti = to_device(ti);
+    const std::vector<float> nan_n(N, NAN), nan_nk(N * K, NAN), nan_nv(N * V, NAN);
+    float *dx = to_device(x), *dlp = to_device(nan_n), *dent = to_device(nan_n), *dlse = to_device(nan_n);
+    float *dtv = to_device(nan_nk), *dg = to_device(g), *dh = to_device(h), *dgrad = to_device(nan_nv);
+    int64_t *dtg = to_device(tg), *dti = to_device(std::vector<int64_t>(N * K, -7));
     uint8_t *dm = to_device(m);
     auto fwd = [&] {
         return rlaif_logprobs_forward_cuda(RLAIF_DTYPE_F32, dx, N, V, dtg, dm, temp, -100, dlp, dent, dlse, K, dtv, dti,
@@ -251,10 +266,10 @@ void logprobs_case(int64_t N, int64_t V, float temp, std::mt19937_64 &rng) {
     CUDA_OK(cudaDeviceSynchronize());
     const double el = max_abs_diff(to_host(dlp, N), lp), ee = max_abs_diff(to_host(dent, N), ent);
     const double eg = max_abs_diff(to_host(dgrad, N * V), grad);
-    const bool same_topk = to_host(dti, N * K) == ti;
+    const bool same_topk = to_host(dti, N * K) == ti && max_abs_diff(to_host(dtv, N * K), tv) <= 1e-4;
     char what[160];
-    std::snprintf(what, sizeof what, "logprobs N=%lld V=%lld temp=%g", static_cast<long long>(N),
-                  static_cast<long long>(V), temp);
+    std::snprintf(what, sizeof what, "logprobs N=%lld V=%lld temp=%g top_k=%lld", static_cast<long long>(N),
+                  static_cast<long long>(V), temp, static_cast<long long>(K));
     rt::check(el <= 1e-4 && ee <= 1e-4 && eg <= 1e-5 && same_topk, std::string(what) + ": GPU vs CPU");
     const double fms = time_ms(fwd, 10), bms = time_ms(bwd, 10);
     std::printf("RESULT %s max_abs_err_logp=%.3g entropy=%.3g grad=%.3g topk_same=%d fwd_ms=%.4f bwd_ms=%.4f "
@@ -287,16 +302,20 @@ int main() {
     CUDA_OK(cudaGetDeviceProperties(&prop, 0));
     std::printf("DEVICE %s sm_%d%d\n", prop.name, prop.major, prop.minor);
     std::mt19937_64 rng(99);
-    const int64_t shapes[][2] = {{1, 1}, {1, 8192}, {64, 512}, {256, 1024}, {512, 4096}};
+    const int64_t shapes[][2] = {{1, 1}, {1, 8192}, {3, 2049}, {2, 5000}, {64, 512}, {256, 1024}, {512, 4096}};
     for (auto &s : shapes)
         for (auto mk : {rt::MaskKind::AllTrue, rt::MaskKind::Holes, rt::MaskKind::LeftPad, rt::MaskKind::AllFalse})
             gae_case(s[0], s[1], mk, rng);
     for (int64_t n : {1LL, 2LL, 8192LL, 256LL * 1024, 512LL * 4096})
         for (auto mk : {rt::MaskKind::AllTrue, rt::MaskKind::Holes, rt::MaskKind::AllFalse}) whiten_case(n, mk, 0.5, rng);
     whiten_case(1 << 22, rt::MaskKind::Holes, 1e5, rng);
-    logprobs_case(3, 7, 1.0f, rng);
-    logprobs_case(64, 50257, 1.0f, rng);
-    logprobs_case(256, 151936, 0.7f, rng);
+    logprobs_case(3, 7, 1.0f, 4, rng);
+    logprobs_case(3, 7, 1.0f, 7, rng);
+    logprobs_case(64, 50257, 1.0f, 4, rng);
+    logprobs_case(64, 50257, 1.0f, 16, rng);
+    logprobs_case(8, 50257, 1.0f, 20, rng);  // k above the block path: one thread scans the row
+    logprobs_case(256, 151936, 0.7f, 4, rng);
+    logprobs_case(256, 151936, 0.7f, 0, rng);
     const int64_t ppo_shapes[][2] = {{1, 1}, {5, 33}, {64, 512}, {256, 1024}, {512, 4096}, {2, 100000}};
     for (auto &s : ppo_shapes)
         for (auto mk : {rt::MaskKind::AllTrue, rt::MaskKind::Holes, rt::MaskKind::AllFalse})

@@ -2,9 +2,12 @@
 // (contract: include/rlaif/logprobs.h). One thread block per row: each thread
 // keeps an online (max, sum-exp, sum-exp * z) state over a strided slice of
 // the row, then the block merges the states with warp shuffles. Deterministic:
-// no atomics. Top-k is a serial scan by one thread per row after the
-// reduction: fine for the labeler's few rows, slow for large N.
+// no atomics. Top-k (k <= kBlockTopK): each thread keeps the top k of its
+// strided slice, and thread 0 merges the block's candidates by (value
+// descending, index ascending), which is exactly the serial order of the CPU
+// kernel; a larger k falls back to one thread scanning the row.
 #include <cfloat>
+#include <cstdint>
 
 #include "../common/dtype.h"
 #include "../common/logprobs_args.h"
@@ -19,6 +22,49 @@ using rlaif::load;
 using rlaif::store;
 
 constexpr int kThreads = 256;
+constexpr int kBlockTopK = 16;  // per-thread lists live in local arrays and shared memory
+
+// The block path keeps candidate indices as int32 in shared memory.
+__host__ __device__ __forceinline__ bool use_block_topk(int64_t k, int64_t V) {
+    return k > 0 && k <= kBlockTopK && V <= INT32_MAX;
+}
+
+__device__ __forceinline__ bool ranks_before(float v, int32_t i, float w, int32_t j) {
+    return v > w || (v == w && i < j);
+}
+
+// Top k of row (scaled by inv_temp) into tv/ti, all threads of the block taking part.
+template <typename E>
+__device__ void block_topk(const E *row, int64_t V, float inv_temp, int64_t k, float *tv, int64_t *ti) {
+    extern __shared__ unsigned char dyn[];
+    float *cand_v = reinterpret_cast<float *>(dyn);
+    int32_t *cand_i = reinterpret_cast<int32_t *>(cand_v + blockDim.x * k);
+    float lv[kBlockTopK];
+    int64_t li[kBlockTopK];
+    int64_t size = 0;
+    for (int64_t j = threadIdx.x; j < V; j += blockDim.x) rlaif::topk_offer(lv, li, k, size, load(row[j]) * inv_temp, j);
+    for (int64_t i = 0; i < k; ++i) {
+        cand_v[threadIdx.x * k + i] = i < size ? lv[i] : -INFINITY;
+        cand_i[threadIdx.x * k + i] = i < size ? static_cast<int32_t>(li[i]) : INT32_MAX;
+    }
+    __syncthreads();
+    if (threadIdx.x != 0) return;
+    int64_t filled = 0;
+    for (int64_t c = 0; c < static_cast<int64_t>(blockDim.x) * k; ++c) {
+        const float v = cand_v[c];
+        const int32_t i = cand_i[c];
+        if (i == INT32_MAX) continue;
+        if (filled == k && !ranks_before(v, i, tv[k - 1], static_cast<int32_t>(ti[k - 1]))) continue;
+        int64_t pos = filled < k ? filled++ : k - 1;
+        while (pos > 0 && ranks_before(v, i, tv[pos - 1], static_cast<int32_t>(ti[pos - 1]))) {
+            tv[pos] = tv[pos - 1];
+            ti[pos] = ti[pos - 1];
+            --pos;
+        }
+        tv[pos] = v;
+        ti[pos] = i;
+    }
+}
 
 struct State {
     float m, s, t;  // max; sum exp(z - m); sum exp(z - m) * (z - m)
@@ -95,19 +141,20 @@ __global__ void forward_kernel(const E *__restrict__ logits, int64_t V, const in
         }
     }
     st = block_merge(st, shared);
+    float *tv = top_values + n * top_k;
+    int64_t *ti = top_indices + n * top_k;
+    if (use_block_topk(top_k, V)) block_topk(row, V, inv_temp, top_k, tv, ti);
     if (threadIdx.x != 0) return;
     const float log_s = logf(st.s);
     const float row_lse = st.m + log_s;
     logp[n] = load(row[target]) * inv_temp - row_lse;
     if (entropy) entropy[n] = log_s - st.t / st.s;
     if (lse) lse[n] = row_lse;
-    if (top_k > 0) {
-        float *tv = top_values + n * top_k;
-        int64_t *ti = top_indices + n * top_k;
+    if (top_k > 0 && !use_block_topk(top_k, V)) {
         int64_t size = 0;
         for (int64_t j = 0; j < V; ++j) rlaif::topk_offer(tv, ti, top_k, size, load(row[j]) * inv_temp, j);
-        for (int64_t i = 0; i < size; ++i) tv[i] -= row_lse;
     }
+    for (int64_t i = 0; i < top_k; ++i) tv[i] -= row_lse;
 }
 
 template <typename E>
@@ -174,12 +221,14 @@ extern "C" int rlaif_logprobs_forward_cuda(int dtype, const void *logits, int64_
     int st = alloc_flag(&bad, stream);
     if (st != RLAIF_OK) return st;
     const float inv_temp = 1.0f / temperature;
+    const size_t topk_shared =
+        use_block_topk(top_k, V) ? static_cast<size_t>(kThreads * top_k) * (sizeof(float) + sizeof(int32_t)) : 0;
     if (dtype == RLAIF_DTYPE_F32) {
-        forward_kernel<float><<<static_cast<unsigned>(N), kThreads, 0, stream>>>(
+        forward_kernel<float><<<static_cast<unsigned>(N), kThreads, topk_shared, stream>>>(
             static_cast<const float *>(logits), V, targets, mask, inv_temp, ignore_index, logp, entropy, lse, top_k,
             top_values, top_indices, bad);
     } else {
-        forward_kernel<bf16><<<static_cast<unsigned>(N), kThreads, 0, stream>>>(
+        forward_kernel<bf16><<<static_cast<unsigned>(N), kThreads, topk_shared, stream>>>(
             static_cast<const bf16 *>(logits), V, targets, mask, inv_temp, ignore_index, logp, entropy, lse, top_k,
             top_values, top_indices, bad);
     }
