@@ -15,9 +15,11 @@ void run_case(int64_t B, int64_t T, rt::MaskKind mk, bool with_boot, double gamm
     auto v = rt::normal(n, 0.5, 1.0, rng);
     auto m = rt::make_mask(mk, B, T, rng);
     auto boot = rt::normal(static_cast<size_t>(B), 0.0, 1.0, rng);
-    // Garbage at masked positions must not leak into any output.
-    for (size_t i = 0; i < n; ++i)
-        if (!m[i]) r[i] = std::numeric_limits<float>::quiet_NaN();
+    // Garbage at masked positions must not leak into any output; any nonzero byte is valid.
+    for (size_t i = 0; i < n; ++i) {
+        if (!m[i]) r[i] = v[i] = std::numeric_limits<float>::quiet_NaN();
+        else if (i % 3 == 1) m[i] = i % 2 ? 0x80 : 0xff;
+    }
     std::vector<double> ar, rr;
     gae_reference(r, v, m, with_boot ? &boot : nullptr, B, T, gamma, lambda, ar, rr);
     std::vector<float> adv(n, -7.0f), ret(n, -7.0f);
