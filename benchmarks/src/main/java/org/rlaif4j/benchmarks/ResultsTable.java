@@ -146,7 +146,8 @@ public final class ResultsTable {
     /** Model-level benchmarks of benchmarks/run --heavy (single-shot), when present in this run. */
     List<String> heavySections() {
         List<String> lines = new ArrayList<>();
-        if (!has("GenerationBenchmark.withKvCache") && !has("LinearLogProbsBenchmark.nativeKernel")) {
+        if (!has("GenerationBenchmark.withKvCache") && !has("LinearLogProbsBenchmark.nativeKernel")
+                && !has("LinearPpoLossBenchmark.nativeKernel")) {
             lines.add("Model-level benchmarks (generation, training step, log-probs from hidden states) were not run "
                     + "this time: `benchmarks/run --heavy`.");
             lines.add("");
@@ -187,6 +188,24 @@ public final class ResultsTable {
             }
             lines.add("");
         }
+        if (has("LinearPpoLossBenchmark.nativeKernel")) {
+            lines.add("### PPO policy loss from hidden states [N×H] and head [V×H], forward + backward (single-shot "
+                    + "medians)");
+            lines.add("");
+            lines.add("| N / H / V | fused linear PPO loss (ms) | eager matmul + log_softmax + PPO loss + autograd (ms) "
+                    + "| fused / eager time | peak extra MiB fused | peak extra MiB eager | fused / eager memory |");
+            lines.add("|---|---:|---:|---:|---:|---:|---:|");
+            for (String sh : List.of("1024/768/50257", "4096/896/151936")) {
+                double f = median("LinearPpoLossBenchmark.nativeKernel", sh);
+                double e = median("LinearPpoLossBenchmark.libtorchEager", sh);
+                lines.add(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %s | %s | %s |", sh, f, e, f / e,
+                        peakMiB("LinearPpoLossBenchmark.nativeKernel", sh),
+                        peakMiB("LinearPpoLossBenchmark.libtorchEager", sh),
+                        ratio(peak("LinearPpoLossBenchmark.nativeKernel", sh),
+                                peak("LinearPpoLossBenchmark.libtorchEager", sh))));
+            }
+            lines.add("");
+        }
         lines.add("### Goals of the model-level issues");
         lines.add("");
         if (has("GenerationBenchmark.withKvCache")) {
@@ -205,6 +224,12 @@ public final class ResultsTable {
                     / median("LinearLogProbsBenchmark.libtorchEager", sh);
             lines.add(String.format(Locale.ROOT, "- Fused linear scoring at N=4096, V=151936, time / eager's: %.2f "
                     + "(goal ≤ 1.3) — %s", time, time <= 1.3 ? "met" : "NOT met"));
+        }
+        if (has("LinearPpoLossBenchmark.nativeKernel")) {
+            String sh = "4096/896/151936";
+            lines.add(check("Fused linear PPO loss at N=4096, V=151936, speed-up over eager scoring + eager PPO loss",
+                    median("LinearPpoLossBenchmark.libtorchEager", sh) / median("LinearPpoLossBenchmark.nativeKernel", sh),
+                    1, "×") + " (goal: faster than eager)");
         }
         lines.add("");
         return lines;
