@@ -154,6 +154,11 @@ public final class LocalLmLabeler extends PromptLabeler {
         return out;
     }
 
+    /** The labeler's language model. */
+    public CausalLm model() {
+        return lm;
+    }
+
     @Override
     public void close() {
         tokenizer.close();
