@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.rlaif4j.data.Jsonl;
 
@@ -128,8 +129,19 @@ public final class OpenAiCompatibleLabeler extends PromptLabeler {
 
     private <T> List<T> parallel(List<String> prompts, Function<String, T> call) {
         List<Future<T>> futures = new ArrayList<>(prompts.size());
+        AtomicBoolean failed = new AtomicBoolean(); // once one call fails, queued calls are not sent
         for (String p : prompts) {
-            futures.add(pool.submit(() -> call.apply(p)));
+            futures.add(pool.submit(() -> {
+                if (failed.get()) {
+                    return null;
+                }
+                try {
+                    return call.apply(p);
+                } catch (RuntimeException e) {
+                    failed.set(true);
+                    throw e;
+                }
+            }));
         }
         List<T> out = new ArrayList<>(prompts.size());
         try {
