@@ -21,6 +21,15 @@ public interface Labeler extends AutoCloseable {
     /** One label per pair, in order. Pairs may be batched together; the result does not depend on the batch. */
     List<PreferenceLabel> label(List<PairRecord> pairs);
 
+    /**
+     * Checks without labeling that every pair can be read (that its prompt fits the labeler's
+     * context under the too-long policy), so a job can refuse bad input before writing anything.
+     *
+     * @throws IllegalArgumentException naming the first pair that cannot be read
+     */
+    default void check(List<PairRecord> pairs) {
+    }
+
     /** Direct RLAIF: one score per response, in order. */
     List<DirectScore> score(List<ResponseToScore> responses);
 

@@ -74,15 +74,7 @@ public final class LocalLmLabeler extends PromptLabeler {
     }
 
     private long[] encodePrompt(String text) {
-        long[] ids = tokenizer.encode(text);
-        long bos = tokenizer.specialTokens().bos();
-        if (bos >= 0 && bos != tokenizer.specialTokens().eos()) {
-            long[] withBos = new long[ids.length + 1];
-            withBos[0] = bos;
-            System.arraycopy(ids, 0, withBos, 1, ids.length);
-            return withBos;
-        }
-        return ids;
+        return PromptEncoding.encode(tokenizer, text);
     }
 
     @Override

@@ -119,6 +119,13 @@ public abstract class PromptLabeler implements Labeler {
     }
 
     @Override
+    public final void check(List<PairRecord> pairs) {
+        for (PairRecord p : pairs) {
+            fitComparison(p, principleSets(p.id()));
+        }
+    }
+
+    @Override
     public final List<DirectScore> score(List<ResponseToScore> responses) {
         List<String> prompts = new ArrayList<>();
         List<Integer> owner = new ArrayList<>();
