@@ -10,9 +10,9 @@ import org.rlaif4j.model.ModelConfig;
 import org.rlaif4j.model.tokenizer.CharTokenizer;
 
 /** Tiny random Llama-style checkpoints over a character tokenizer, written like Hugging Face folders. */
-final class TinyCheckpoints {
+public final class TinyCheckpoints {
     /** Printable ASCII and newline. */
-    static final CharTokenizer TOKENIZER = new CharTokenizer(alphabet());
+    public static final CharTokenizer TOKENIZER = new CharTokenizer(alphabet());
 
     private TinyCheckpoints() {
     }
@@ -45,7 +45,7 @@ final class TinyCheckpoints {
     }
 
     /** Saves a random model and the tokenizer into {@code dir}; returns {@code dir}. */
-    static Path save(Path dir, int maxPositions, int hidden, int layers, long seed) {
+    public static Path save(Path dir, int maxPositions, int hidden, int layers, long seed) {
         CausalLm.random(config(maxPositions, hidden, layers), seed).save(dir);
         TOKENIZER.save(dir);
         return dir;
