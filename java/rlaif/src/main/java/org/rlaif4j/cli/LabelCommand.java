@@ -101,7 +101,9 @@ public final class LabelCommand implements Callable<Integer> {
                     + "of the context, then the ends of the responses.")
     TooLongPolicy tooLong;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per labeler call (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "8",
+            description = "Pairs per labeler call (default ${DEFAULT-VALUE}); a local labeler runs a call's prompts "
+                    + "(2 per pair and ensemble principle) as one forward pass, so memory grows with it.")
     int batchSize;
 
     @Option(names = "--bad-lines", defaultValue = "fail", paramLabel = "fail|skip",

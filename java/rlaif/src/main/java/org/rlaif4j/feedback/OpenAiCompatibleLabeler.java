@@ -110,7 +110,9 @@ public final class OpenAiCompatibleLabeler extends PromptLabeler {
     @Override
     protected List<String> greedyContinuations(List<String> prompts, int maxTokens) {
         return parallel(prompts, p -> {
-            JsonNode text = firstChoice(post(request(p, maxTokens))).path("text");
+            ObjectNode body = request(p, maxTokens);
+            body.putArray("stop").add(constitution().ending()); // the label is read by us, not written by it
+            JsonNode text = firstChoice(post(body)).path("text");
             if (!text.isTextual()) {
                 throw new LabelerServerException(endpoint + ": the completion has no text field");
             }
@@ -257,7 +259,7 @@ public final class OpenAiCompatibleLabeler extends PromptLabeler {
      * format ({@code logprobs.top_logprobs[0]} as an object, or a list of {token, logprob}) and the
      * chat-style one some servers use on completions too ({@code logprobs.content[0].top_logprobs}).
      */
-    Map<String, Double> firstTokenTopLogprobs(JsonNode root) {
+    private Map<String, Double> firstTokenTopLogprobs(JsonNode root) {
         JsonNode lp = firstChoice(root).path("logprobs");
         Map<String, Double> top = new LinkedHashMap<>();
         JsonNode legacy = lp.path("top_logprobs");
@@ -292,7 +294,7 @@ public final class OpenAiCompatibleLabeler extends PromptLabeler {
     }
 
     /** Each candidate's log-prob from the reported top tokens; see the class comment for the matching rule. */
-    double[] candidateLogProbs(Map<String, Double> top, List<String> candidates) {
+    private double[] candidateLogProbs(Map<String, Double> top, List<String> candidates) {
         double floor = top.values().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
         double[] out = new double[candidates.size()];
         boolean any = false;

@@ -51,6 +51,9 @@ public abstract class PromptLabeler implements Labeler {
 
     @Override
     public final List<PreferenceLabel> label(List<PairRecord> pairs) {
+        if (pairs.isEmpty()) {
+            return List.of();
+        }
         boolean cot = options.chainOfThought();
         List<Query> queries = new ArrayList<>();
         List<List<List<Principle>>> sets = new ArrayList<>();
@@ -73,7 +76,7 @@ public abstract class PromptLabeler implements Labeler {
         List<String> prompts = queries.stream().map(Query::prompt).toList();
         List<String> rationales = null;
         if (cot) {
-            rationales = greedyContinuations(prompts, options.cotMaxTokens());
+            rationales = greedyContinuations(prompts, options.cotMaxTokens()).stream().map(this::untilEnding).toList();
             List<String> scored = new ArrayList<>(prompts.size());
             for (int q = 0; q < prompts.size(); q++) {
                 scored.add(PreferencePrompts.afterRationale(constitution, prompts.get(q), rationales.get(q)));
@@ -127,6 +130,9 @@ public abstract class PromptLabeler implements Labeler {
 
     @Override
     public final List<DirectScore> score(List<ResponseToScore> responses) {
+        if (responses.isEmpty()) {
+            return List.of();
+        }
         List<String> prompts = new ArrayList<>();
         List<Integer> owner = new ArrayList<>();
         int[] count = new int[responses.size()];
@@ -158,6 +164,12 @@ public abstract class PromptLabeler implements Labeler {
             out.add(PreferenceMath.ofDistribution(p)); // the ensemble's mean distribution
         }
         return out;
+    }
+
+    /** A rationale up to where the labeler starts writing the ending (and its own label) itself. */
+    private String untilEnding(String rationale) {
+        int at = rationale.indexOf(constitution.ending());
+        return at < 0 ? rationale : rationale.substring(0, at);
     }
 
     /** The principle lists to prompt with for one comparison: one list, or one per ensemble member. */

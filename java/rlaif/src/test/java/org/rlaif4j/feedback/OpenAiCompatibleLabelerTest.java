@@ -236,6 +236,7 @@ class OpenAiCompatibleLabelerTest {
         assertEquals(2, requests.size());
         assertEquals(40, requests.get(0).get("max_tokens").asInt());
         assertFalse(requests.get(0).has("logprobs"), "the rationale request asks for text only");
+        assertEquals("Preferred Response=", requests.get(0).get("stop").get(0).asText());
         assertTrue(requests.get(1).get("prompt").asText().endsWith("Rationale: Response 1 is kinder.\nPreferred Response="));
     }
 }

@@ -48,7 +48,8 @@ class PromptLabelerTest {
         @Override
         protected List<String> greedyContinuations(List<String> prompts, int maxTokens) {
             seen.addAll(prompts);
-            return prompts.stream().map(p -> " " + last(p, "Response 1 - ") + " is better.\n").toList();
+            // the second sentence writes the ending and a label itself: the labeler must cut it off
+            return prompts.stream().map(p -> " " + last(p, "Response 1 - ") + " is better.\nPreferred Response=2").toList();
         }
 
         @Override
@@ -126,6 +127,7 @@ class PromptLabelerTest {
         assertEquals("poor is better.", lab.rationaleBa());
         // 2 rationale prompts, then 2 scoring prompts that end with the rationale and the ending
         assertEquals(4, l.seen.size());
+        assertTrue(l.label(List.of()).isEmpty());
         assertTrue(l.seen.get(0).endsWith("Response 2 - poor\n" + Constitution.DEFAULT_COT_PROMPT), l.seen.get(0));
         assertTrue(l.seen.get(2).endsWith("Rationale: great is better.\nPreferred Response="), l.seen.get(2));
     }
