@@ -47,23 +47,23 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Pairs JSONL: id, prompt, response_a, response_b; appended to when resuming.")
     Path out;
 
-    @Option(names = {"-n", "--responses"}, defaultValue = "2",
+    @Option(names = {"-n", "--responses"}, paramLabel = "N", defaultValue = "2",
             description = "Responses per prompt, N >= 2: N(N-1)/2 pairs each (default ${DEFAULT-VALUE}).")
     int responses;
 
-    @Option(names = "--max-new-tokens", defaultValue = "64", description = "Longest response (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Longest response (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--temperature", defaultValue = "1.0", description = "Sampling temperature (default ${DEFAULT-VALUE}).")
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "Sampling temperature (default ${DEFAULT-VALUE}).")
     double temperature;
 
-    @Option(names = "--top-k", defaultValue = "0", description = "Keep the k most likely tokens, 0 = all (default ${DEFAULT-VALUE}).")
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Keep the k most likely tokens, 0 = all (default ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus sampling mass (default ${DEFAULT-VALUE}).")
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1.0", description = "Nucleus sampling mass (default ${DEFAULT-VALUE}).")
     double topP;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed; with the prompt id it fixes each prompt's responses (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "0", description = "Seed; with the prompt id it fixes each prompt's responses (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--too-long", defaultValue = "fail", paramLabel = "fail|truncate",

@@ -71,17 +71,17 @@ public final class LabelCommand implements Callable<Integer> {
     @Option(names = "--api-key-env", paramLabel = "VAR", description = "Environment variable holding the server's API key.")
     String apiKeyEnv;
 
-    @Option(names = "--concurrency", defaultValue = "8", description = "Requests in flight at once (default ${DEFAULT-VALUE}).")
+    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "8", description = "Requests in flight at once (default ${DEFAULT-VALUE}).")
     int concurrency;
 
-    @Option(names = "--timeout-s", defaultValue = "60", description = "Per-request timeout in seconds (default ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout-s", paramLabel = "SECONDS", defaultValue = "60", description = "Per-request timeout in seconds (default ${DEFAULT-VALUE}).")
     double timeoutSeconds;
 
-    @Option(names = "--retries", defaultValue = "5",
+    @Option(names = "--retries", paramLabel = "N", defaultValue = "5",
             description = "Retries on 429, 5xx, timeouts and refused connections, with exponential backoff (default ${DEFAULT-VALUE}).")
     int retries;
 
-    @Option(names = "--top-logprobs", defaultValue = "20", description = "Top log-probs asked of the server (default ${DEFAULT-VALUE}).")
+    @Option(names = "--top-logprobs", paramLabel = "N", defaultValue = "20", description = "Top log-probs asked of the server (default ${DEFAULT-VALUE}).")
     int topLogprobs;
 
     @Option(names = "--constitution", paramLabel = "FILE", description = "Constitution JSON (default: the built-in one).")
@@ -93,7 +93,7 @@ public final class LabelCommand implements Callable<Integer> {
     @Option(names = "--cot", description = "Chain of thought: a greedy rationale first, then the label.")
     boolean cot;
 
-    @Option(names = "--cot-max-tokens", defaultValue = "128", description = "Longest rationale (default ${DEFAULT-VALUE}).")
+    @Option(names = "--cot-max-tokens", paramLabel = "N", defaultValue = "128", description = "Longest rationale (default ${DEFAULT-VALUE}).")
     int cotMaxTokens;
 
     @Option(names = "--too-long", defaultValue = "fail", paramLabel = "fail|truncate",
@@ -101,7 +101,7 @@ public final class LabelCommand implements Callable<Integer> {
                     + "of the context, then the ends of the responses.")
     TooLongPolicy tooLong;
 
-    @Option(names = "--batch-size", defaultValue = "8",
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8",
             description = "Pairs per labeler call (default ${DEFAULT-VALUE}); a local labeler runs a call's prompts "
                     + "(2 per pair and ensemble principle) as one forward pass, so memory grows with it.")
     int batchSize;
@@ -113,7 +113,7 @@ public final class LabelCommand implements Callable<Integer> {
     @Option(names = "--review", paramLabel = "FILE", description = "Review JSONL (default: OUT with .review.jsonl).")
     Path review;
 
-    @Option(names = "--review-below", defaultValue = "0.6",
+    @Option(names = "--review-below", paramLabel = "P", defaultValue = "0.6",
             description = "Labels less confident than this go to the review file, as do pairs whose orders disagree (default ${DEFAULT-VALUE}).")
     double reviewBelow;
 
