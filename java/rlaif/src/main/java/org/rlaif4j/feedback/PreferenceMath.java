@@ -16,12 +16,12 @@ public final class PreferenceMath {
     }
 
     /**
-     * Position-swap debiasing: {@code p_a = (P(1 | A,B) + P(2 | B,A)) / 2}, where
-     * {@code pAFirst = P(1 | A,B)} is read with A shown first and {@code pBFirst = P(1 | B,A)} with
-     * B shown first (so {@code P(2 | B,A) = 1 - pBFirst}).
+     * Position-swap debiasing: {@code p_a = (P(1 | A,B) + P(2 | B,A)) / 2}, where {@code pOneGivenAb}
+     * is read with A shown first and {@code pTwoGivenBa} with B shown first (label 2 then names A).
+     * Both are the probability that A is preferred, recorded as {@code p_a_ab} and {@code p_a_ba}.
      */
-    public static double debiased(double pAFirst, double pBFirst) {
-        return (pAFirst + (1 - pBFirst)) / 2;
+    public static double debiased(double pOneGivenAb, double pTwoGivenBa) {
+        return (pOneGivenAb + pTwoGivenBa) / 2;
     }
 
     /** Confidence of a label: the probability of the preferred side, in [0.5, 1]. */

@@ -113,7 +113,7 @@ public abstract class PromptLabeler implements Labeler {
             int k = sets.get(i).size();
             double pAb = sumAb[i] / k;
             double pBa = options.swapOrders() ? sumBa[i] / k : Double.NaN;
-            double pA = options.swapOrders() ? (pAb + pBa) / 2 : pAb;
+            double pA = options.swapOrders() ? PreferenceMath.debiased(pAb, pBa) : pAb;
             List<String> names = sets.get(i).stream().flatMap(List::stream).map(Principle::name).toList();
             out.add(new PreferenceLabel(pA, pAb, pBa, names, cot ? String.join("\n\n", ratAb.get(i)) : null,
                     cot && options.swapOrders() ? String.join("\n\n", ratBa.get(i)) : null, truncated.get(i)));

@@ -18,10 +18,10 @@ class PreferenceMathTest {
 
     @Test
     void debiasingAveragesPOneGivenAbAndPTwoGivenBa() {
-        // a labeler that always says "1" with 0.9 is pure position bias: the debiased label is 0.5
-        assertEquals(0.5, PreferenceMath.debiased(0.9, 0.9), 1e-15);
+        // a labeler that always says "1" with 0.9 is pure position bias: P(2|B,A) = 0.1, the label is 0.5
+        assertEquals(0.5, PreferenceMath.debiased(0.9, 0.1), 1e-15);
         // P(1|A,B) = 0.8, P(1|B,A) = 0.3 -> P(2|B,A) = 0.7 -> p_a = 0.75
-        assertEquals(0.75, PreferenceMath.debiased(0.8, 0.3), 1e-15);
+        assertEquals(0.75, PreferenceMath.debiased(0.8, 0.7), 1e-15);
         assertEquals(0.6, PreferenceMath.confidence(0.4), 1e-15);
     }
 
