@@ -1,12 +1,17 @@
 package org.rlaif4j.cli;
 
+import java.io.UncheckedIOException;
+import org.rlaif4j.data.DataFormatException;
+import org.rlaif4j.feedback.LabelerServerException;
+import org.rlaif4j.model.UnsupportedConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code rlaif4j} command line. */
 @Command(name = "rlaif4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "RLAIF on the JVM: AI feedback, reward models and PPO over native kernels.",
-        subcommands = {KernelsCommand.class, ForwardCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {KernelsCommand.class, ForwardCommand.class, GenerateCommand.class, LabelCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -16,9 +21,27 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Builds the command line; tests run it with their own writers. */
+    /**
+     * Builds the command line; tests run it with their own writers. Enum options are case-insensitive
+     * ({@code --bad-lines skip}); bad input, unreadable files and failing servers end the command
+     * with a one-line message on stderr and exit code 1 instead of a stack trace.
+     */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, cl, parsed) -> {
+                    if (!isUserError(e)) {
+                        throw e;
+                    }
+                    cl.getErr().println("rlaif4j " + cl.getCommandName() + ": " + e.getMessage());
+                    cl.getErr().flush();
+                    return 1;
+                });
+    }
+
+    private static boolean isUserError(Exception e) {
+        return e instanceof IllegalArgumentException || e instanceof DataFormatException
+                || e instanceof UncheckedIOException || e instanceof LabelerServerException
+                || e instanceof UnsupportedConfigException;
     }
 
     public static void main(String[] args) {

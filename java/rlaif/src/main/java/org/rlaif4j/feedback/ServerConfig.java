@@ -1,0 +1,77 @@
+package org.rlaif4j.feedback;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * Where and how {@link OpenAiCompatibleLabeler} reaches an inference server.
+ *
+ * @param baseUrl        the server root, with or without a trailing {@code /v1} (e.g. {@code http://localhost:8000})
+ * @param model          the {@code model} field of each request
+ * @param apiKeyEnv      name of the environment variable holding the API key (sent as a bearer token), or null
+ * @param timeout        per request, connection included
+ * @param maxRetries     retries after the first try, on 429, 5xx, timeouts, refused connections and unparsable bodies
+ * @param initialBackoff the first wait; it doubles after each retry up to {@code maxBackoff} (a 429's Retry-After wins when longer)
+ * @param concurrency    most requests in flight at once
+ * @param topLogprobs    the {@code logprobs} asked for: how many most likely next tokens the server reports
+ */
+public record ServerConfig(URI baseUrl, String model, String apiKeyEnv, Duration timeout, int maxRetries,
+                           Duration initialBackoff, Duration maxBackoff, int concurrency, int topLogprobs) {
+    public ServerConfig {
+        if (baseUrl == null || baseUrl.getScheme() == null
+                || !(baseUrl.getScheme().equals("http") || baseUrl.getScheme().equals("https"))) {
+            throw new IllegalArgumentException("server URL: expected http://host:port or https://..., found " + baseUrl);
+        }
+        if (model == null || model.isBlank()) {
+            throw new IllegalArgumentException("server model: expected a model name, found " + model);
+        }
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("server timeout: expected a positive duration, found " + timeout);
+        }
+        if (maxRetries < 0) {
+            throw new IllegalArgumentException("server retries: expected >= 0, found " + maxRetries);
+        }
+        if (initialBackoff == null || initialBackoff.isNegative() || maxBackoff == null
+                || maxBackoff.compareTo(initialBackoff) < 0) {
+            throw new IllegalArgumentException("server backoff: expected 0 <= initial <= max, found " + initialBackoff
+                    + " and " + maxBackoff);
+        }
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("server concurrency: expected >= 1, found " + concurrency);
+        }
+        if (topLogprobs < 2) {
+            throw new IllegalArgumentException("server top logprobs: expected >= 2, found " + topLogprobs);
+        }
+    }
+
+    /** 60 s timeout, 5 retries from 0.5 s up to 30 s, 8 requests in flight, top 20 log-probs (vLLM's maximum by default). */
+    public static ServerConfig of(URI baseUrl, String model, String apiKeyEnv) {
+        return new ServerConfig(baseUrl, model, apiKeyEnv, Duration.ofSeconds(60), 5, Duration.ofMillis(500),
+                Duration.ofSeconds(30), 8, 20);
+    }
+
+    /** The completions endpoint: {@code baseUrl + /v1/completions} ({@code /completions} when it already ends in /v1). */
+    public URI completionsUri() {
+        String s = baseUrl.toString().replaceAll("/+$", "");
+        return URI.create(s.endsWith("/v1") ? s + "/completions" : s + "/v1/completions");
+    }
+
+    public ServerConfig withTimeout(Duration t) {
+        return new ServerConfig(baseUrl, model, apiKeyEnv, t, maxRetries, initialBackoff, maxBackoff, concurrency,
+                topLogprobs);
+    }
+
+    public ServerConfig withRetries(int retries, Duration initial, Duration max) {
+        return new ServerConfig(baseUrl, model, apiKeyEnv, timeout, retries, initial, max, concurrency, topLogprobs);
+    }
+
+    public ServerConfig withConcurrency(int n) {
+        return new ServerConfig(baseUrl, model, apiKeyEnv, timeout, maxRetries, initialBackoff, maxBackoff, n,
+                topLogprobs);
+    }
+
+    public ServerConfig withTopLogprobs(int n) {
+        return new ServerConfig(baseUrl, model, apiKeyEnv, timeout, maxRetries, initialBackoff, maxBackoff, concurrency,
+                n);
+    }
+}
