@@ -81,16 +81,25 @@ record TrainingCheckpoint(Path dir, long step) {
     /** Fails unless this checkpoint was written with the same trajectory settings. */
     void checkSameSettings(ObjectNode trajectory) {
         JsonNode saved = state().path("config");
+        JsonNode now = reread(trajectory); // compare as read back, so 1 (int) and 1 (long) are equal
         List<String> diffs = new ArrayList<>();
         for (Iterator<String> it = trajectory.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!trajectory.get(f).equals(saved.get(f))) {
-                diffs.add(f + ": checkpoint has " + saved.get(f) + ", this run has " + trajectory.get(f));
+            if (!now.get(f).equals(saved.get(f))) {
+                diffs.add(f + ": checkpoint has " + saved.get(f) + ", this run has " + now.get(f));
             }
         }
         if (!diffs.isEmpty()) {
             throw new IllegalArgumentException(dir + ": cannot resume with different settings (" + String.join("; ", diffs)
                     + "); rerun with the same settings, or pick a new --out");
+        }
+    }
+
+    private static JsonNode reread(ObjectNode node) {
+        try {
+            return Jsonl.mapper().readTree(node.toString());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot re-read trainer settings", e);
         }
     }
 
