@@ -59,7 +59,7 @@ public final class Alignment {
             EvalReport.put(o, "alignment_ties_as_half", alignmentTiesAsHalf);
             o.put("agree", agree).put("disagree", disagree).put("ai_ties", aiTies).put("human_ties", humanTies);
             o.put("unmatched", unmatched).put("human_unused", humanUnused).put("skipped_lines", skippedLines);
-            o.put("ties", "AI p_a == 0.5 is a tie: left out of alignment; alignment_ties_as_half counts it as 1/2");
+            o.put("tie_rule", "AI p_a == 0.5 is a tie: left out of alignment; alignment_ties_as_half counts it as 1/2");
             return o;
         }
 

@@ -50,7 +50,7 @@ public final class WinRate {
             EvalReport.put(o, "decisive_win_rate", decisiveWinRate);
             EvalReport.putInterval(o, "decisive_ci95", decisiveInterval);
             o.put("tie_margin", tieMargin).put("both_orders", bothOrders).put("skipped_lines", skippedLines);
-            o.put("ties", "win_rate counts a tie as half a win; decisive_win_rate leaves ties out");
+            o.put("tie_rule", "win_rate counts a tie as half a win; decisive_win_rate leaves ties out");
             return o;
         }
 
@@ -150,7 +150,7 @@ public final class WinRate {
                     .map(c -> new PreferenceJudge.Comparison(c.prompt(), c.y(), c.x())).toList();
             double[] q = judge.preferX(swapped);
             for (int i = 0; i < p.length; i++) {
-                p[i] = (p[i] + 1 - q[i]) / 2;
+                p[i] = 0.5 + (p[i] - q[i]) / 2; // = (p + 1 - q) / 2, but exactly 0.5 when p == q
             }
         }
         int wins = 0;

@@ -18,13 +18,13 @@ import org.rlaif4j.model.tokenizer.CharTokenizer;
  * A preference task a tiny model learns in seconds: the response containing the marker '#' is
  * preferred. Also builds the tiny random Llama checkpoint (char tokenizer) that learns it.
  */
-final class Synthetic {
-    static final String ALPHABET = "abcdefgh#q: ";
+public final class Synthetic {
+    public static final String ALPHABET = "abcdefgh#q: ";
 
     private Synthetic() {}
 
     /** A random tiny Llama causal LM with a char tokenizer, saved as a Hugging Face folder. */
-    static Path tinyLm(Path dir, int maxPositions) {
+    public static Path tinyLm(Path dir, int maxPositions) {
         try {
             CharTokenizer tok = new CharTokenizer(ALPHABET);
             ModelConfig cfg = ModelConfig.fromJson((ObjectNode) new ObjectMapper().readTree("{\"model_type\":\"llama\","
@@ -53,7 +53,7 @@ final class Synthetic {
      * hard label (prompt/chosen/rejected), the others soft labels with p_a = 0.9 or 0.1 toward the
      * marked response.
      */
-    static List<ObjectNode> pairs(int n, long seed) {
+    public static List<ObjectNode> pairs(int n, long seed) {
         Random rnd = new Random(seed);
         List<ObjectNode> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -79,7 +79,7 @@ final class Synthetic {
         return out;
     }
 
-    static Path write(Path file, List<ObjectNode> records) {
+    public static Path write(Path file, List<ObjectNode> records) {
         StringBuilder sb = new StringBuilder();
         records.forEach(r -> sb.append(Jsonl.toLine(r)).append('\n'));
         try {
