@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code rlaif4j eval}: labeler alignment, win rate and harmless rate, as JSON and a markdown table. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "RLAIF evaluation metrics with 95% Wilson intervals. Each writes OUT/<metric>.json and "
+        description = "RLAIF evaluation metrics with 95%% Wilson intervals. Each writes OUT/<metric>.json and "
                 + "OUT/<metric>.md (atomically, after all inputs are read and judged) and prints the table.",
         subcommands = {EvalCommand.AlignmentCommand.class, EvalCommand.WinRateCommand.class,
             EvalCommand.HarmlessCommand.class})

@@ -161,7 +161,7 @@ public final class TrainRmCommand implements Callable<Integer> {
         @Override
         public void stepped(StepStats s, double trainAccuracy) {
             bar.step();
-            bar.message(String.format(Locale.ROOT, "loss %.4f acc %.3f lr %.2e", s.loss(), trainAccuracy, s.lr()));
+            bar.message(String.format(Locale.ROOT, " loss %.4f acc %.3f", s.loss(), trainAccuracy));
         }
 
         @Override
