@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.rlaif4j.data.AtomicFiles;
 import org.rlaif4j.data.Jsonl;
 import org.rlaif4j.kernels.Tensors;
@@ -35,7 +36,8 @@ import org.rlaif4j.train.TrainStep;
  * first step, so a bad dataset writes nothing. A run killed at any moment restarts from its newest
  * {@code checkpoint-N} when started again with the same settings: model, AdamW moments, step count
  * (and so the learning rate and the position in the seeded data order) are restored, and
- * {@code metrics.jsonl} is cut back to that step, so the finished run equals an uninterrupted one.
+ * {@code metrics.jsonl} is cut back to that step, so the finished run equals an uninterrupted one
+ * (libtorch's generator is seeded from the step before each step, so dropout masks match too).
  */
 public final class RewardTrainer {
     public static final String MODEL_DIR = "model";
@@ -134,6 +136,8 @@ public final class RewardTrainer {
                 List<List<PreferenceExample>> micro = partition(batch, config.microBatch());
                 double divisor = (double) batch.size() / micro.size();
                 int[] correct = {0, 0};
+                // dropout masks depend on the step alone, so a resumed run draws the same ones
+                torch.manual_seed(config.seed() * 1_000_003L + step);
                 model.train(true);
                 StepStats stats = trainStep.step(micro, mb -> microBatchLoss(scorer, mb, divisor, correct));
                 model.train(false);

@@ -62,9 +62,10 @@ record TrainingCheckpoint(Path dir, long step) {
         Path dir = out.resolve(PREFIX + step);
         AtomicDirectory.write(dir, tmp -> {
             model.save(tmp);
-            OutputArchive archive = new OutputArchive();
-            optimizer.save(archive);
-            archive.save_to(tmp.resolve(OPTIMIZER).toString());
+            try (OutputArchive archive = new OutputArchive()) {
+                optimizer.save(archive);
+                archive.save_to(tmp.resolve(OPTIMIZER).toString());
+            }
             ObjectNode state = Jsonl.mapper().createObjectNode();
             state.put("step", step);
             state.set("config", trajectory);
@@ -104,9 +105,10 @@ record TrainingCheckpoint(Path dir, long step) {
     }
 
     void loadOptimizer(Optimizer optimizer) {
-        InputArchive archive = new InputArchive();
-        archive.load_from(dir.resolve(OPTIMIZER).toString());
-        optimizer.load(archive);
+        try (InputArchive archive = new InputArchive()) {
+            archive.load_from(dir.resolve(OPTIMIZER).toString());
+            optimizer.load(archive);
+        }
     }
 
     private ObjectNode state() {

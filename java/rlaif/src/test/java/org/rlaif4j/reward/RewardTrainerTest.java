@@ -107,7 +107,8 @@ class RewardTrainerTest {
 
     @Test
     void aKilledRunResumesFromItsCheckpointOntoTheSameTrajectory() throws Exception {
-        Path lm = Synthetic.tinyLm(tmp.resolve("lm"), 32);
+        Path lm = Synthetic.tinyGpt2(tmp.resolve("gpt2"), 32); // GPT-2 has dropout: its masks must repeat too
+        assertEquals(0.1, org.rlaif4j.model.ModelConfig.load(lm).residDropout());
         Path data = Synthetic.write(tmp.resolve("prefs.jsonl"), Synthetic.pairs(60, 2));
         List<WeightedSource> src = List.of(new WeightedSource(data, 1.0));
         RewardConfig whole = with(fastConfig(lm, src, tmp.resolve("whole")), 6, 2, 0, TruncationPolicy.FAIL, BadLinePolicy.FAIL);

@@ -40,6 +40,21 @@ public final class Synthetic {
         }
     }
 
+    /** A random tiny GPT-2 (dropout 0.1 by default) with the same char tokenizer. */
+    public static Path tinyGpt2(Path dir, int maxPositions) {
+        try {
+            CharTokenizer tok = new CharTokenizer(ALPHABET);
+            ModelConfig cfg = ModelConfig.fromJson((ObjectNode) new ObjectMapper().readTree("{\"model_type\":\"gpt2\","
+                    + "\"vocab_size\":" + tok.vocabSize() + ",\"n_embd\":32,\"n_layer\":2,\"n_head\":4,"
+                    + "\"n_positions\":" + maxPositions + ",\"eos_token_id\":2}"));
+            CausalLm.random(cfg, 12).save(dir);
+            tok.save(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static String word(Random rnd, int n) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < n; i++) {
