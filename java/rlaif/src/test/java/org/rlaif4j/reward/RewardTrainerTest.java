@@ -221,4 +221,29 @@ class RewardTrainerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WeightedSource.parse("h.jsonl:0"));
         assertTrue(e.getMessage().contains("weight of h.jsonl: expected a finite number > 0, found 0.0"), e.getMessage());
     }
+
+    @Test
+    void folderWritesAreAllOrNothing() throws Exception {
+        Path target = tmp.resolve("model");
+        RuntimeException e = assertThrows(RuntimeException.class, () -> AtomicDirectory.write(target, dir -> {
+            try {
+                Files.writeString(dir.resolve("config.json"), "{}");
+            } catch (java.io.IOException io) {
+                throw new java.io.UncheckedIOException(io);
+            }
+            throw new RuntimeException("killed mid-write");
+        }));
+        assertEquals("killed mid-write", e.getMessage());
+        assertFalse(Files.exists(target));
+        try (var s = Files.list(tmp)) {
+            assertEquals(0, s.count(), "temporary folder removed");
+        }
+        AtomicDirectory.write(target, dir -> { });
+        assertTrue(Files.isDirectory(target));
+        assertThrows(IllegalStateException.class, () -> AtomicDirectory.write(target, dir -> { }), "never overwrites");
+        Files.createDirectories(tmp.resolve(".checkpoint-3.tmp-123"));
+        AtomicDirectory.removeTemporaries(tmp);
+        assertFalse(Files.exists(tmp.resolve(".checkpoint-3.tmp-123")), "leftover of a killed write cleaned");
+        assertTrue(Files.isDirectory(target));
+    }
 }

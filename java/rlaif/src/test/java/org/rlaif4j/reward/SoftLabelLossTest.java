@@ -7,7 +7,6 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
 import org.rlaif4j.kernels.Tensors;
-import org.rlaif4j.model.Ops;
 
 class SoftLabelLossTest {
     // reward gaps from tiny to far past where a naive log(sigmoid) would give -inf in float32
