@@ -1,0 +1,238 @@
+package org.rlaif4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.rlaif4j.data.BadLinePolicy;
+import org.rlaif4j.eval.Alignment;
+import org.rlaif4j.eval.EvalReport;
+import org.rlaif4j.eval.EvalResult;
+import org.rlaif4j.eval.HarmlessRate;
+import org.rlaif4j.eval.LabeledPair;
+import org.rlaif4j.eval.PolicyResponse;
+import org.rlaif4j.eval.PreferenceJudge;
+import org.rlaif4j.eval.RewardModelJudge;
+import org.rlaif4j.eval.RuleJudge;
+import org.rlaif4j.eval.WinRate;
+import org.rlaif4j.model.ScalarHeadModel;
+import org.rlaif4j.model.tokenizer.HfTokenizer;
+import org.rlaif4j.model.tokenizer.Tokenizer;
+import org.rlaif4j.reward.PairEncoder;
+import org.rlaif4j.reward.RewardScorer;
+import org.rlaif4j.reward.TruncationPolicy;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code rlaif4j eval}: labeler alignment, win rate and harmless rate, as JSON and a markdown table. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "RLAIF evaluation metrics with 95%% Wilson intervals. Each writes OUT/<metric>.json and "
+                + "OUT/<metric>.md (atomically, after all inputs are read and judged) and prints the table.",
+        subcommands = {EvalCommand.AlignmentCommand.class, EvalCommand.WinRateCommand.class,
+            EvalCommand.HarmlessCommand.class})
+public final class EvalCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "eval: expected a metric: alignment, win-rate or harmless");
+    }
+
+    /** Options every metric has. */
+    static final class Common {
+        @Option(names = "--out", required = true, description = "Folder for <metric>.json and <metric>.md.")
+        Path out;
+
+        @Option(names = "--bad-lines", defaultValue = "fail",
+                description = "Malformed lines, missing fields, empty responses: 'fail' stops, 'skip' reports file:line and goes on. "
+                        + "Default: ${DEFAULT-VALUE}.")
+        String badLines;
+
+        BadLinePolicy policy() {
+            return Options.enumOf("--bad-lines", badLines, BadLinePolicy.class);
+        }
+    }
+
+    /** Reads inputs, counting and reporting skipped lines. */
+    static final class Warnings {
+        final PrintWriter err;
+        int count;
+
+        Warnings(PrintWriter err) {
+            this.err = err;
+        }
+
+        void accept(String message) {
+            count++;
+            err.println("warning: " + message);
+            err.flush();
+        }
+    }
+
+    static int finish(CommandSpec spec, Path out, EvalResult result) {
+        List<Path> files = EvalReport.write(out, result);
+        PrintWriter w = spec.commandLine().getOut();
+        w.print(result.toMarkdown());
+        w.println();
+        w.println("wrote " + files.get(0) + " and " + files.get(1));
+        w.flush();
+        return 0;
+    }
+
+    @Command(name = "alignment", mixinStandardHelpOptions = true,
+            description = "AI-labeler alignment: share of pairs where the AI's p_a > 0.5 agrees with the human label. "
+                    + "Records match by id (when all have one), else by prompt and responses; AI ties (p_a = 0.5) are "
+                    + "reported separately.")
+    static final class AlignmentCommand implements Callable<Integer> {
+        @Option(names = "--ai", required = true, description = "AI-labeled preferences JSONL.")
+        Path ai;
+
+        @Option(names = "--human", required = true, description = "Human-labeled preferences JSONL (soft p_a or TRL chosen/rejected).")
+        Path human;
+
+        @Option(names = "--allow-unmatched", description = "Count AI records without a human label instead of failing.")
+        boolean allowUnmatched;
+
+        @Mixin
+        Common common;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return CommandErrors.run(spec.commandLine().getErr(), () -> {
+                Warnings warn = new Warnings(spec.commandLine().getErr());
+                List<LabeledPair> a = LabeledPair.read(ai, common.policy(), warn::accept);
+                List<LabeledPair> h = LabeledPair.read(human, common.policy(), warn::accept);
+                return finish(spec, common.out, Alignment.compute(ai.toString(), a, human.toString(), h, allowUnmatched,
+                        warn.count));
+            });
+        }
+    }
+
+    /** Where the two policies' responses come from. */
+    static final class Responses {
+        @ArgGroup(exclusive = false)
+        TwoFiles files;
+
+        @Option(names = "--pairs", description = "Pairs JSONL with prompt, response_a (policy X) and response_b (policy Y).")
+        Path pairs;
+
+        static final class TwoFiles {
+            @Option(names = "--x", required = true, description = "Policy X responses JSONL: {\"id\"?, \"prompt\", \"response\"}.")
+            Path x;
+
+            @Option(names = "--y", required = true, description = "Policy Y responses JSONL, same prompts.")
+            Path y;
+        }
+    }
+
+    /** Which judge compares responses. */
+    static final class JudgeChoice {
+        @Option(names = "--judge-rules", description = "Rule-based judge: a JSON rules file (keyword/regex weights).")
+        Path rules;
+
+        @Option(names = "--judge-rm", description = "Reward-model judge: P(x) = σ(r_x - r_y) with this checkpoint.")
+        Path rewardModel;
+    }
+
+    @Command(name = "win-rate", mixinStandardHelpOptions = true,
+            description = "Win rate of policy X over policy Y as judged; a tie (P = 0.5, or within --tie-margin) counts as "
+                    + "half a win, and the rate with ties left out is reported too.")
+    static final class WinRateCommand implements Callable<Integer> {
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Responses responses;
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        JudgeChoice judge;
+
+        @Option(names = "--tie-margin", defaultValue = "0", description = "|P - 0.5| <= margin is a tie. Default: ${DEFAULT-VALUE}.")
+        double tieMargin;
+
+        @Option(names = "--both-orders", description = "Also judge (y, x) and average, cancelling the judge's position bias.")
+        boolean bothOrders;
+
+        @Option(names = "--max-length", defaultValue = "0", description = "Reward-model judge: longest prompt + response (0: the model's context).")
+        int maxLength;
+
+        @Option(names = "--truncation", defaultValue = "fail", description = "Reward-model judge: 'fail' or 'left' for over-long inputs. Default: ${DEFAULT-VALUE}.")
+        String truncation;
+
+        @Option(names = "--batch-size", defaultValue = "16", description = "Reward-model judge: sequences per forward pass. Default: ${DEFAULT-VALUE}.")
+        int batchSize;
+
+        @Mixin
+        Common common;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return CommandErrors.run(spec.commandLine().getErr(), () -> {
+                Warnings warn = new Warnings(spec.commandLine().getErr());
+                List<PreferenceJudge.Comparison> comparisons;
+                String xName;
+                String yName;
+                if (responses.pairs != null) {
+                    comparisons = WinRate.readPairs(responses.pairs, common.policy(), warn::accept);
+                    xName = responses.pairs + " (response_a)";
+                    yName = responses.pairs + " (response_b)";
+                } else {
+                    comparisons = WinRate.match(PolicyResponse.read(responses.files.x, common.policy(), warn::accept),
+                            PolicyResponse.read(responses.files.y, common.policy(), warn::accept));
+                    xName = responses.files.x.toString();
+                    yName = responses.files.y.toString();
+                }
+                if (judge.rules != null) {
+                    return finish(spec, common.out, WinRate.compute(RuleJudge.load(judge.rules), comparisons, xName, yName,
+                            tieMargin, bothOrders, warn.count));
+                }
+                TruncationPolicy policy = Options.enumOf("--truncation", truncation, TruncationPolicy.class);
+                ScalarHeadModel rm = ScalarHeadModel.load(judge.rewardModel);
+                int len = maxLength == 0 ? rm.config().maxPositions() : maxLength;
+                try (Tokenizer tok = HfTokenizer.load(judge.rewardModel)) {
+                    RewardModelJudge j = new RewardModelJudge("reward-model:" + judge.rewardModel,
+                            new RewardScorer(rm, new PairEncoder(tok, len, policy)), batchSize);
+                    return finish(spec, common.out, WinRate.compute(j, comparisons, xName, yName, tieMargin, bothOrders,
+                            warn.count));
+                }
+            });
+        }
+
+    }
+
+    @Command(name = "harmless", mixinStandardHelpOptions = true,
+            description = "Harmless rate: share of responses the judge finds harmless (P > 0.5); P = 0.5 is reported as "
+                    + "undecided and counted as not harmless.")
+    static final class HarmlessCommand implements Callable<Integer> {
+        @Option(names = "--responses", required = true, description = "Responses JSONL: {\"id\"?, \"prompt\", \"response\"}.")
+        Path responses;
+
+        @Option(names = "--judge-rules", required = true, description = "Rule-based judge: rules marked \"harmful\" decide.")
+        Path rules;
+
+        @Mixin
+        Common common;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return CommandErrors.run(spec.commandLine().getErr(), () -> {
+                Warnings warn = new Warnings(spec.commandLine().getErr());
+                List<PolicyResponse> rs = PolicyResponse.read(responses, common.policy(), warn::accept);
+                return finish(spec, common.out, HarmlessRate.compute(RuleJudge.load(rules), rs, responses.toString(),
+                        warn.count));
+            });
+        }
+    }
+}
