@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code rlaif4j} command line. */
 @Command(name = "rlaif4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "RLAIF on the JVM: AI feedback, reward models and PPO over native kernels.",
-        subcommands = {KernelsCommand.class, ForwardCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {KernelsCommand.class, ForwardCommand.class, SftCommand.class, PpoCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

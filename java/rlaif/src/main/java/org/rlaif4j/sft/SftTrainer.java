@@ -102,7 +102,7 @@ public final class SftTrainer {
                     bar.message(String.format(Locale.ROOT, "loss %.4f", st.loss()));
                 }
             }
-            Path finalDir = CheckpointDirs.commit(out, "final", model::save);
+            Path finalDir = CheckpointDirs.writeDir(out.resolve("final"), model::save);
             List<Map<String, Double>> rows = log.rows();
             MetricsLog.writeCsv(rows, out.resolve("metrics.csv"));
             Map<String, List<String>> panels = new LinkedHashMap<>();

@@ -32,8 +32,18 @@ public final class CheckpointDirs {
      * {@code latest} at it. Returns the final folder.
      */
     public static Path commit(Path root, String name, Consumer<Path> writer) {
-        Path target = root.resolve(name);
-        Path tmp = root.resolve("." + name + ".tmp-" + System.nanoTime());
+        Path target = writeDir(root.resolve(name), writer);
+        AtomicFiles.writeString(root.resolve(LATEST), name + "\n");
+        return target;
+    }
+
+    /**
+     * Writes folder {@code target} whole: {@code writer} fills a hidden temporary folder beside it,
+     * which then replaces {@code target}. Returns {@code target}.
+     */
+    public static Path writeDir(Path target, Consumer<Path> writer) {
+        Path root = target.toAbsolutePath().getParent();
+        Path tmp = root.resolve("." + target.getFileName() + ".tmp-" + System.nanoTime());
         try {
             Files.createDirectories(tmp);
             writer.accept(tmp);
@@ -47,13 +57,12 @@ public final class CheckpointDirs {
             }
             tmp = null;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint " + target, e);
+            throw new UncheckedIOException("cannot write " + target, e);
         } finally {
             if (tmp != null) {
                 deleteTree(tmp);
             }
         }
-        AtomicFiles.writeString(root.resolve(LATEST), name + "\n");
         return target;
     }
 
