@@ -23,12 +23,15 @@ import org.rlaif4j.data.Jsonl;
 import org.rlaif4j.data.Line;
 import org.rlaif4j.kernels.PpoConfig.KlEstimator;
 import org.rlaif4j.model.CausalLm;
+import org.rlaif4j.model.ScalarHead;
 import org.rlaif4j.model.ScalarHeadModel;
+import org.rlaif4j.model.safetensors.SafetensorsCheckpoint;
 import org.rlaif4j.model.tokenizer.HfTokenizer;
 import org.rlaif4j.report.MetricsLog;
 import org.rlaif4j.report.Plots;
 import org.rlaif4j.report.Progress;
 import org.rlaif4j.rl.AdvantageMode;
+import org.rlaif4j.rl.HackingSigns;
 import org.rlaif4j.rl.IterationStats;
 import org.rlaif4j.rl.LossPath;
 import org.rlaif4j.rl.PpoCheckpoint;
@@ -131,8 +134,10 @@ public final class PpoCommand implements Callable<Integer> {
         CausalLm reference = CausalLm.load(policyDir);
         ScalarHeadModel value = null;
         if (cfg.usesCritic() && cfg.valueMode() == ValueMode.SEPARATE) {
-            value = ScalarHeadModel.load(start != null ? start.resolve(PpoCheckpoint.VALUE) : valueDir != null ? valueDir : rewardDir);
+            value = start != null ? ScalarHeadModel.load(start.resolve(PpoCheckpoint.VALUE))
+                    : loadValueModel(valueDir != null ? valueDir : rewardDir);
         }
+        requireSameTokenizer(policyDir, rewardDir);
         ScalarHeadModel rewardModel = ScalarHeadModel.load(rewardDir);
         rewardModel.freeze(n -> true);
         try (HfTokenizer tok = HfTokenizer.load(policyDir)) {
@@ -153,6 +158,7 @@ public final class PpoCommand implements Callable<Integer> {
 
     private void run(PpoTrainer trainer, Path checkpoints, PrintWriter pw) {
         IterationStats last = null;
+        IterationStats first = null;
         try (MetricsLog log = MetricsLog.open(out.resolve("metrics.jsonl"));
                 BufferedWriter samples = Files.newBufferedWriter(out.resolve("samples.jsonl"), StandardCharsets.UTF_8,
                         StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -160,6 +166,10 @@ public final class PpoCommand implements Callable<Integer> {
             while (trainer.iteration() < iterations) {
                 last = trainer.iterate();
                 log.log(last.toMetrics());
+                first = first == null ? last : first;
+                for (String w : HackingSigns.DEFAULT.check(first, last)) {
+                    spec.commandLine().getErr().println("warning: " + w);
+                }
                 for (IterationStats.Scored s : last.samples().subList(0, Math.min(logSamples, last.samples().size()))) {
                     ObjectNode o = Jsonl.mapper().createObjectNode();
                     o.put("iteration", last.iteration());
@@ -196,6 +206,30 @@ public final class PpoCommand implements Callable<Integer> {
                     last.klPerSequence(), trainer.klController().value());
         }
         CheckpointDirs.latest(checkpoints).ifPresent(p -> pw.println("checkpoint: " + p));
+    }
+
+    /** A value model from a sequence-classification folder, or from a causal LM with a fresh head (seeded). */
+    private ScalarHeadModel loadValueModel(Path dir) {
+        try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir)) {
+            if (!ck.contains(ScalarHead.NAME)) {
+                return ScalarHeadModel.fromCausalLm(dir, seed);
+            }
+        }
+        return ScalarHeadModel.load(dir);
+    }
+
+    /** The reward model reads the policy's token ids as they are, so both folders must hold the same tokenizer. */
+    private static void requireSameTokenizer(Path policy, Path reward) {
+        Path a = policy.resolve("tokenizer.json");
+        Path b = reward.resolve("tokenizer.json");
+        try {
+            if (Files.isRegularFile(b) && Files.mismatch(a, b) != -1) {
+                throw new IllegalArgumentException("--reward-model: expected the policy's tokenizer (" + a
+                        + "), found a different " + b + "; the reward model scores the policy's token ids unchanged");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot compare " + a + " and " + b, e);
+        }
     }
 
     /** Drops log lines of iterations after the checkpoint, so a resumed run's logs match an uninterrupted one. */

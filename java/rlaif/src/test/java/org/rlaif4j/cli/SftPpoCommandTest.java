@@ -120,8 +120,26 @@ class SftPpoCommandTest {
         Run r = run(ppoArgs(base, tmp.resolve("bad"), 1, "--advantage", "a2c"));
         assertNotEquals(0, r.exitCode());
         assertTrue(r.err().contains("--advantage: expected one of gae, rloo, grpo, found 'a2c'"), r.err());
-        Run e = run(ppoArgs(base, tmp.resolve("eager"), 1, "--eager", "--advantage", "grpo", "--samples-per-prompt", "2"));
-        assertEquals(0, e.exitCode(), e.out() + e.err());
+        Run e = run(ppoArgs(base, tmp.resolve("eager"), 1, "--eager", "--value-model", base.toString()));
+        assertEquals(0, e.exitCode(), "a causal LM as value model gets a fresh head: " + e.out() + e.err());
         assertTrue(e.out().contains("ppo: iteration 1"), e.out());
+        Run g = run(ppoArgs(base, tmp.resolve("grpo"), 1, "--advantage", "grpo", "--samples-per-prompt", "2",
+                "--loss-path", "split"));
+        assertEquals(0, g.exitCode(), g.out() + g.err());
+        Path otherTok = tmp.resolve("rm-other-tokenizer");
+        try {
+            java.nio.file.Files.createDirectories(otherTok);
+            for (String f : List.of("config.json", "model.safetensors")) {
+                Files.copy(rewardModel.resolve(f), otherTok.resolve(f));
+            }
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
+        new CharTokenizer("hgfedcba").save(otherTok);
+        List<String> args = new java.util.ArrayList<>(List.of(ppoArgs(base, tmp.resolve("mismatch"), 1)));
+        args.set(args.indexOf(rewardModel.toString()), otherTok.toString());
+        Run m = run(args.toArray(new String[0]));
+        assertNotEquals(0, m.exitCode());
+        assertTrue(m.err().contains("--reward-model: expected the policy's tokenizer"), m.err());
     }
 }
