@@ -1,5 +1,6 @@
 package org.rlaif4j.rl;
 
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
@@ -38,6 +39,11 @@ public final class PerTokenRewards {
         if (scores.length != b) {
             throw new IllegalArgumentException("scores: expected " + b + " values (one per row), found " + scores.length);
         }
+        try (PointerScope scope = new PointerScope()) {
+            if (!mask.any(1).all().item_bool()) {
+                throw new IllegalArgumentException("mask: expected at least one valid token per row, found an empty row");
+            }
+        }
         Tensor[] out = Ops.scopedAll(() -> {
             Tensor m = mask.to(ScalarType.Float);
             Tensor d = refLogp.sub(logp);                                        // [B, N]
@@ -53,9 +59,6 @@ public final class PerTokenRewards {
             Tensor rewards = kl.mul(new Scalar(-beta));
             Tensor last = mask.to(ScalarType.Long).mul(Ops.arange(0, n).view(1, n))
                     .argmax(new LongOptional(1), true);                           // [B, 1] last valid column
-            if (mask.any(1).all().item_bool() == false) {
-                throw new IllegalArgumentException("mask: expected at least one valid token per row, found an empty row");
-            }
             rewards.scatter_add_(1, last, Tensors.fromFloats(scores, b, 1));
             return new Tensor[] {rewards, kl};
         });

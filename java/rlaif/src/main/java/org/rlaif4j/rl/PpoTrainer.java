@@ -51,8 +51,10 @@ import org.rlaif4j.train.Optimizers;
  *       bound; updates the KL controller.</li>
  * </ol>
  *
- * <p>Models stay in evaluation mode (no dropout), so the sampling and training forward passes
- * agree and the first minibatch's ratio is 1. Every random choice derives from (seed, iteration),
+ * <p>Models stay in evaluation mode (no dropout), so the scoring and training forward passes
+ * agree and the first minibatch's ratio is 1 up to float32 rounding. The sampling policy's
+ * log-probs are recomputed by a full forward pass at the sampling temperature rather than taken
+ * from the generator (which reports temperature-1 log-probs from incremental KV-cache steps). Every random choice derives from (seed, iteration),
  * so {@link PpoCheckpoint} needs only the parameters, optimizer moments, beta and the iteration
  * to resume a run exactly.
  */
