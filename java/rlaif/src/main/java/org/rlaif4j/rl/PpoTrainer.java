@@ -6,7 +6,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
@@ -15,8 +14,6 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.rlaif4j.kernels.Gae;
 import org.rlaif4j.kernels.GaeConfig;
 import org.rlaif4j.kernels.GaeResult;
-import org.rlaif4j.kernels.PpoConfig;
-import org.rlaif4j.kernels.PpoStats;
 import org.rlaif4j.kernels.Tensors;
 import org.rlaif4j.kernels.Whiten;
 import org.rlaif4j.kernels.reference.EagerGae;
@@ -29,7 +26,6 @@ import org.rlaif4j.model.Ops;
 import org.rlaif4j.model.ScalarHeadModel;
 import org.rlaif4j.model.tokenizer.Tokenizer;
 import org.rlaif4j.train.AdamWConfig;
-import org.rlaif4j.train.GradClip;
 import org.rlaif4j.train.Optimizers;
 
 /**
@@ -249,7 +245,10 @@ public final class PpoTrainer {
         }
 
         // 4. PPO epochs.
-        Update u = update(seq, attn, p, targets, mask, old.logp(), refForLoss, advantages, values, returns, lengths, beta);
+        PpoUpdate.Stats u = new PpoUpdate(cfg, optimizer, trainableParameters(),
+                new PpoObjective(policy, valueModel, sharedValue, cfg.lossPath(), cfg.temperature()))
+                .run(new PpoUpdate.Batch(seq, attn, p, targets, mask, old.logp(), refForLoss, advantages, values, returns,
+                        lengths), iteration, beta);
         long t3 = System.nanoTime();
 
         double meanKl = mean(seqKl);
@@ -265,105 +264,17 @@ public final class PpoTrainer {
             truncatedCount += t ? 1 : 0;
         }
         return new IterationStats(iteration, mean(raw), mean(shaped), meanKl, beta,
-                Whiten.maskedMean(old.entropy(), mask), (double) generated / b, truncatedCount / b, u.policyLoss,
-                u.valueLoss, u.clipFraction, u.approxKl, u.ratioMean, u.gradNorm,
-                values == null ? Double.NaN : explainedVariance(values, returns, mask), u.minibatches, u.earlyStopped,
-                (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, generated, (long) b * (p + n), u.trainedRows * (p + n),
+                Whiten.maskedMean(old.entropy(), mask), (double) generated / b, truncatedCount / b, u.policyLoss(),
+                u.valueLoss(), u.clipFraction(), u.approxKl(), u.ratioMean(), u.gradNorm(),
+                values == null ? Double.NaN : explainedVariance(values, returns, mask), u.minibatches(), u.earlyStopped(),
+                (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, generated, (long) b * (p + n), u.trainedRows() * (p + n),
                 samples);
     }
 
-    /** Means of the update statistics over the minibatches that ran. */
-    private static final class Update {
-        double policyLoss;
-        double valueLoss;
-        double clipFraction;
-        double approxKl;
-        double ratioMean;
-        double gradNorm;
-        int minibatches;
-        long trainedRows;
-        boolean earlyStopped;
-    }
-
-    private Update update(Tensor seq, Tensor attn, int p, Tensor targets, Tensor mask, Tensor oldLogp, Tensor refLogp,
-            Tensor advantages, Tensor oldValues, Tensor returns, int[] lengths, double beta) {
-        int b = (int) seq.size(0);
-        PpoConfig base = PpoConfig.defaults().withClip(cfg.clip()).withEntropyBonus(cfg.entCoef());
-        if (oldValues != null) {
-            base = base.withValueLoss(cfg.vfCoef(), cfg.valueClip());
-        }
-        if (refLogp != null) {
-            base = base.withKl(PpoConfig.KlEstimator.K3, beta);
-        }
-        PpoObjective objective = new PpoObjective(policy, valueModel, sharedValue, cfg.lossPath(), cfg.temperature());
+    private List<Tensor> trainableParameters() {
         List<Tensor> params = new ArrayList<>(trained.values());
         params.removeIf(t -> !t.requires_grad());
-        Update u = new Update();
-        outer:
-        for (int epoch = 0; epoch < cfg.ppoEpochs(); epoch++) {
-            List<Integer> order = new ArrayList<>(b);
-            for (int i = 0; i < b; i++) {
-                order.add(i);
-            }
-            Collections.shuffle(order, new Random(Seeds.mix(cfg.seed(), 2, iteration, epoch)));
-            for (int start = 0; start < b; start += cfg.minibatchSize()) {
-                List<Integer> rows = order.subList(start, Math.min(b, start + cfg.minibatchSize()));
-                long tokens = 0;
-                for (int r : rows) {
-                    tokens += lengths[r];
-                }
-                // Token mean over the whole minibatch: each micro-batch's sum is divided by the minibatch's
-                // token count, so the accumulated gradient equals that of one pass over the minibatch.
-                PpoConfig pc = base.withTokenSumNorm(Math.max(1, tokens));
-                optimizer.zero_grad(true);
-                double[] acc = new double[5]; // policy loss, value loss, clipfrac*n, approxKl*n, ratio*n
-                int parts = Math.min(cfg.gradAccum(), rows.size());
-                for (int k = 0; k < parts; k++) {
-                    List<Integer> micro = rows.subList(rows.size() * k / parts, rows.size() * (k + 1) / parts);
-                    try (PointerScope scope = new PointerScope()) {
-                        Tensor idx = Ops.fromLongs(micro.stream().mapToLong(Integer::longValue).toArray(), micro.size());
-                        PpoObjective.MicroBatch mb = new PpoObjective.MicroBatch(seq.index_select(0, idx),
-                                attn.index_select(0, idx), p, targets.index_select(0, idx), mask.index_select(0, idx),
-                                oldLogp.index_select(0, idx), refLogp == null ? null : refLogp.index_select(0, idx),
-                                advantages.index_select(0, idx), oldValues == null ? null : oldValues.index_select(0, idx),
-                                returns == null ? null : returns.index_select(0, idx));
-                        PpoStats s = objective.lossAndBackward(mb, pc);
-                        double nt = s.validTokens();
-                        acc[0] += s.policyLoss();
-                        acc[1] += s.valueLoss();
-                        acc[2] += nt * (s.clipFracLow() + s.clipFracHigh());
-                        acc[3] += nt * s.approxKl();
-                        acc[4] += nt * s.ratioMean();
-                    }
-                }
-                double norm = cfg.maxGradNorm() > 0 ? GradClip.clip(params, cfg.maxGradNorm()) : GradClip.globalNorm(params);
-                try (PointerScope scope = new PointerScope()) {
-                    optimizer.step();
-                }
-                optimizer.zero_grad(true);
-                double approxKl = acc[3] / tokens;
-                u.policyLoss += acc[0];
-                u.valueLoss += acc[1];
-                u.clipFraction += acc[2] / tokens;
-                u.approxKl += approxKl;
-                u.ratioMean += acc[4] / tokens;
-                u.gradNorm += norm;
-                u.minibatches++;
-                u.trainedRows += rows.size();
-                if (cfg.earlyStopKl() > 0 && approxKl > cfg.earlyStopKl()) {
-                    u.earlyStopped = epoch < cfg.ppoEpochs() - 1 || start + cfg.minibatchSize() < b;
-                    break outer;
-                }
-            }
-        }
-        double m = u.minibatches;
-        u.policyLoss /= m;
-        u.valueLoss /= m;
-        u.clipFraction /= m;
-        u.approxKl /= m;
-        u.ratioMean /= m;
-        u.gradNorm /= m;
-        return u;
+        return params;
     }
 
     private long[] encodePrompt(String prompt, int maxTokens) {
