@@ -24,6 +24,7 @@ import java.util.Map;
  * @param gradNorm           global gradient norm before clipping
  * @param explainedVariance  1 - Var(returns - values) / Var(returns) over valid tokens (NaN without a critic)
  * @param minibatches        optimizer steps taken
+ * @param skippedMinibatches minibatches skipped for a NaN or infinite loss or gradient
  * @param earlyStopped       the approx-KL bound stopped the updates before all epochs ran
  * @param generationSeconds, scoringSeconds, trainingSeconds  wall time of the three phases
  * @param generatedTokens    response tokens sampled
@@ -34,7 +35,7 @@ import java.util.Map;
 public record IterationStats(int iteration, double rewardRaw, double rewardShaped, double klPerSequence,
         double klCoef, double entropy, double responseLength, double truncatedFraction, double policyLoss,
         double valueLoss, double clipFraction, double approxKl, double ratioMean, double gradNorm,
-        double explainedVariance, int minibatches, boolean earlyStopped, double generationSeconds,
+        double explainedVariance, int minibatches, int skippedMinibatches, boolean earlyStopped, double generationSeconds,
         double scoringSeconds, double trainingSeconds, long generatedTokens, long sequenceTokens, long trainedTokens,
         List<Scored> samples) {
 
@@ -60,6 +61,7 @@ public record IterationStats(int iteration, double rewardRaw, double rewardShape
         m.put("grad_norm", gradNorm);
         m.put("explained_variance", explainedVariance);
         m.put("minibatches", minibatches);
+        m.put("skipped_minibatches", skippedMinibatches);
         m.put("early_stopped", earlyStopped ? 1 : 0);
         m.put("generation_tokens_per_s", generatedTokens / generationSeconds);
         m.put("scoring_tokens_per_s", sequenceTokens / scoringSeconds);

@@ -56,6 +56,7 @@ public final class PpoCheckpoint {
         state.put("format", 1);
         state.put("iteration", trainer.iteration());
         state.put("kl_coef", trainer.klController().value());
+        state.put("skipped_minibatches", trainer.skippedMinibatches());
         state.put("seed", cfg.seed());
         state.put("advantage_mode", cfg.advantageMode().name());
         state.put("value_mode", cfg.valueMode().name());
@@ -91,7 +92,8 @@ public final class PpoCheckpoint {
             archive.load_from(dir.resolve(OPTIMIZER).toString());
             trainer.optimizer().load(archive);
         }
-        trainer.restoreIteration(state.path("iteration").asInt(), state.path("kl_coef").asDouble());
+        trainer.restoreIteration(state.path("iteration").asInt(), state.path("kl_coef").asDouble(),
+                state.path("skipped_minibatches").asInt());
     }
 
     /** The iteration a checkpoint folder holds (from its trainer state). */

@@ -71,6 +71,7 @@ public final class PpoTrainer {
     private final Set<Long> stopTokens;
     private final long padId;
     private int iteration;
+    private int skippedMinibatches;
 
     /**
      * @param reference a separate, frozen copy of the starting policy (frozen here)
@@ -151,8 +152,18 @@ public final class PpoTrainer {
         return Collections.unmodifiableMap(trained);
     }
 
+    /** Minibatches skipped for a non-finite loss or gradient since the run began. */
+    public int skippedMinibatches() {
+        return skippedMinibatches;
+    }
+
     void restoreIteration(int it, double beta) {
+        restoreIteration(it, beta, 0);
+    }
+
+    void restoreIteration(int it, double beta, int skipped) {
         this.iteration = it;
+        this.skippedMinibatches = skipped;
         kl.setValue(beta);
     }
 
@@ -251,6 +262,13 @@ public final class PpoTrainer {
                         lengths), iteration, beta);
         long t3 = System.nanoTime();
 
+        skippedMinibatches += u.skipped();
+        if (skippedMinibatches > cfg.maxSkippedMinibatches()) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                    "training diverged: %d minibatches had a NaN or infinite loss or gradient (limit %d, "
+                            + "maxSkippedMinibatches); the last checkpoint is intact: lower the learning rate and resume",
+                    skippedMinibatches, cfg.maxSkippedMinibatches()));
+        }
         double meanKl = mean(seqKl);
         kl.update(meanKl, b);
         iteration++;
@@ -266,7 +284,7 @@ public final class PpoTrainer {
         return new IterationStats(iteration, mean(raw), mean(shaped), meanKl, beta,
                 Whiten.maskedMean(old.entropy(), mask), (double) generated / b, truncatedCount / b, u.policyLoss(),
                 u.valueLoss(), u.clipFraction(), u.approxKl(), u.ratioMean(), u.gradNorm(),
-                values == null ? Double.NaN : explainedVariance(values, returns, mask), u.minibatches(), u.earlyStopped(),
+                values == null ? Double.NaN : explainedVariance(values, returns, mask), u.minibatches(), u.skipped(), u.earlyStopped(),
                 (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, generated, (long) b * (p + n), u.trainedRows() * (p + n),
                 samples);
     }

@@ -15,7 +15,8 @@ import org.rlaif4j.kernels.PpoConfig.KlEstimator;
  * {@code minibatchSize} rows, each minibatch in {@code gradAccum} micro-batches whose gradients
  * add up to the minibatch's token-mean loss; one AdamW step per minibatch. An iteration's updates
  * stop early once a minibatch's approx KL (mean of 0.5 * logratio^2) exceeds {@code earlyStopKl}
- * (0 = never).
+ * (0 = never). A minibatch with a NaN or infinite loss or gradient is skipped; more than
+ * {@code maxSkippedMinibatches} over the run stop it with an exception.
  *
  * <p>Rewards: per token {@code -beta * kl_t} with {@code klEstimator} (k1 default), plus the shaped
  * sequence reward at the last token. beta starts at {@code klCoef}; with {@code targetKl > 0} the
@@ -26,7 +27,7 @@ public record PpoTrainingConfig(
         Set<Long> stopTokenIds,
         int ppoEpochs, int minibatchSize, int gradAccum, double lr, double adamEps, double weightDecay,
         double maxGradNorm, double clip, double vfCoef, double valueClip, double entCoef, double gamma, double lambda,
-        boolean whitenAdvantages, double earlyStopKl,
+        boolean whitenAdvantages, double earlyStopKl, int maxSkippedMinibatches,
         KlEstimator klEstimator, double klCoef, double targetKl, double klHorizon,
         RewardShaping shaping, AdvantageMode advantageMode, ValueMode valueMode, LossPath lossPath, long seed) {
 
@@ -52,6 +53,7 @@ public record PpoTrainingConfig(
         nonNegative(valueClip, "valueClip");
         nonNegative(entCoef, "entCoef");
         nonNegative(earlyStopKl, "earlyStopKl");
+        atLeast(maxSkippedMinibatches, 0, "maxSkippedMinibatches");
         nonNegative(klCoef, "klCoef");
         nonNegative(targetKl, "targetKl");
         positive(klHorizon, "klHorizon");
@@ -87,7 +89,7 @@ public record PpoTrainingConfig(
         b.ppoEpochs = ppoEpochs; b.minibatchSize = minibatchSize; b.gradAccum = gradAccum; b.lr = lr;
         b.adamEps = adamEps; b.weightDecay = weightDecay; b.maxGradNorm = maxGradNorm; b.clip = clip;
         b.vfCoef = vfCoef; b.valueClip = valueClip; b.entCoef = entCoef; b.gamma = gamma; b.lambda = lambda;
-        b.whitenAdvantages = whitenAdvantages; b.earlyStopKl = earlyStopKl; b.klEstimator = klEstimator;
+        b.whitenAdvantages = whitenAdvantages; b.earlyStopKl = earlyStopKl; b.maxSkippedMinibatches = maxSkippedMinibatches; b.klEstimator = klEstimator;
         b.klCoef = klCoef; b.targetKl = targetKl; b.klHorizon = klHorizon; b.shaping = shaping;
         b.advantageMode = advantageMode; b.valueMode = valueMode; b.lossPath = lossPath; b.seed = seed;
         return b;
@@ -117,6 +119,7 @@ public record PpoTrainingConfig(
         private double lambda = 0.95;
         private boolean whitenAdvantages = true;
         private double earlyStopKl = 0.0;
+        private int maxSkippedMinibatches = 10;
         private KlEstimator klEstimator = KlEstimator.K1;
         private double klCoef = 0.05;
         private double targetKl = 0.0;
@@ -192,6 +195,12 @@ public record PpoTrainingConfig(
             return this;
         }
 
+        /** Minibatches with a NaN or infinite loss or gradient skipped over the run before it stops. */
+        public Builder maxSkippedMinibatches(int limit) {
+            maxSkippedMinibatches = limit;
+            return this;
+        }
+
         public Builder kl(KlEstimator estimator, double coef) {
             klEstimator = estimator;
             klCoef = coef;
@@ -233,7 +242,7 @@ public record PpoTrainingConfig(
         public PpoTrainingConfig build() {
             return new PpoTrainingConfig(batchPrompts, samplesPerPrompt, maxNewTokens, temperature, topK, topP,
                     stopTokenIds, ppoEpochs, minibatchSize, gradAccum, lr, adamEps, weightDecay, maxGradNorm, clip,
-                    vfCoef, valueClip, entCoef, gamma, lambda, whitenAdvantages, earlyStopKl, klEstimator, klCoef,
+                    vfCoef, valueClip, entCoef, gamma, lambda, whitenAdvantages, earlyStopKl, maxSkippedMinibatches, klEstimator, klCoef,
                     targetKl, klHorizon, shaping, advantageMode, valueMode, lossPath, seed);
         }
     }

@@ -15,7 +15,8 @@ import org.rlaif4j.train.GradClip;
 /**
  * The optimisation phase of one PPO iteration: {@code ppoEpochs} passes over the rollout rows in
  * shuffled minibatches (seeded by (seed, iteration, epoch)), each minibatch one AdamW step over
- * {@code gradAccum} micro-batches, with global-norm clipping and the approx-KL early stop.
+ * {@code gradAccum} micro-batches, with global-norm clipping and the approx-KL early stop. A
+ * minibatch whose loss or gradient norm is not finite is skipped (no optimizer step) and counted.
  */
 final class PpoUpdate {
     private final PpoTrainingConfig cfg;
@@ -40,7 +41,7 @@ final class PpoUpdate {
 
     /** Means over the minibatches that ran. */
     record Stats(double policyLoss, double valueLoss, double clipFraction, double approxKl, double ratioMean,
-            double gradNorm, int minibatches, long trainedRows, boolean earlyStopped) {}
+            double gradNorm, int minibatches, long trainedRows, boolean earlyStopped, int skipped) {}
 
     Stats run(Batch batch, int iteration, double beta) {
         int b = (int) batch.seq().size(0);
@@ -53,6 +54,7 @@ final class PpoUpdate {
         }
         double[] sums = new double[6]; // policy loss, value loss, clipfrac, approx KL, ratio, grad norm
         int minibatches = 0;
+        int skipped = 0;
         long trainedRows = 0;
         boolean earlyStopped = false;
         outer:
@@ -65,6 +67,10 @@ final class PpoUpdate {
             for (int start = 0; start < b; start += cfg.minibatchSize()) {
                 List<Integer> rows = order.subList(start, Math.min(b, start + cfg.minibatchSize()));
                 double[] mb = minibatch(batch, rows, base);
+                if (mb == null) {
+                    skipped++;
+                    continue;
+                }
                 for (int k = 0; k < sums.length; k++) {
                     sums[k] += mb[k];
                 }
@@ -78,10 +84,13 @@ final class PpoUpdate {
         }
         double m = minibatches;
         return new Stats(sums[0] / m, sums[1] / m, sums[2] / m, sums[3] / m, sums[4] / m, sums[5] / m, minibatches,
-                trainedRows, earlyStopped);
+                trainedRows, earlyStopped, skipped);
     }
 
-    /** One optimizer step over {@code rows}; returns {policy loss, value loss, clipfrac, approx KL, ratio, grad norm}. */
+    /**
+     * One optimizer step over {@code rows}; returns {policy loss, value loss, clipfrac, approx KL, ratio,
+     * grad norm}, or null when the loss or the gradient norm was not finite and the step was skipped.
+     */
     private double[] minibatch(Batch batch, List<Integer> rows, PpoConfig base) {
         long tokens = 0;
         for (int r : rows) {
@@ -89,7 +98,7 @@ final class PpoUpdate {
         }
         // Token mean over the whole minibatch: each micro-batch's sum is divided by the minibatch's
         // token count, so the accumulated gradient equals that of one pass over the minibatch.
-        PpoConfig pc = base.withTokenSumNorm(Math.max(1, tokens));
+        PpoConfig pc = base.withTokenSumNorm(Math.max(1, tokens)).withFailOnNaN(false);
         optimizer.zero_grad(true);
         double[] acc = new double[5]; // policy loss, value loss, clipfrac*n, approxKl*n, ratio*n
         int parts = Math.min(cfg.gradAccum(), rows.size());
@@ -105,7 +114,14 @@ final class PpoUpdate {
                 acc[4] += nt * s.ratioMean();
             }
         }
-        double norm = cfg.maxGradNorm() > 0 ? GradClip.clip(params, cfg.maxGradNorm()) : GradClip.globalNorm(params);
+        double norm = GradClip.globalNorm(params);
+        if (!Double.isFinite(norm) || !Double.isFinite(acc[0] + acc[1])) {
+            optimizer.zero_grad(true);
+            return null;
+        }
+        if (cfg.maxGradNorm() > 0) {
+            GradClip.clip(params, cfg.maxGradNorm());
+        }
         try (PointerScope scope = new PointerScope()) {
             optimizer.step();
         }
