@@ -1,0 +1,331 @@
+package org.rlaif4j.rl;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.rlaif4j.kernels.Gae;
+import org.rlaif4j.kernels.GaeConfig;
+import org.rlaif4j.kernels.GaeResult;
+import org.rlaif4j.kernels.Tensors;
+import org.rlaif4j.kernels.Whiten;
+import org.rlaif4j.kernels.reference.EagerGae;
+import org.rlaif4j.kernels.reference.EagerWhiten;
+import org.rlaif4j.model.CausalLm;
+import org.rlaif4j.model.GenerationConfig;
+import org.rlaif4j.model.GenerationResult;
+import org.rlaif4j.model.Generator;
+import org.rlaif4j.model.Ops;
+import org.rlaif4j.model.ScalarHeadModel;
+import org.rlaif4j.model.tokenizer.Tokenizer;
+import org.rlaif4j.train.AdamWConfig;
+import org.rlaif4j.train.Optimizers;
+
+/**
+ * PPO for language models against a {@link SequenceRewarder} (Ziegler et al. 2019; Stiennon et
+ * al. 2020; Ouyang et al. 2022), and its critic-free variants RLOO and GRPO. Each
+ * {@link #iterate()}:
+ *
+ * <ol>
+ *   <li>samples {@code samplesPerPrompt} responses to each of the iteration's prompts from the
+ *       policy (KV cache, seeded by (seed, iteration));</li>
+ *   <li>scores them with the rewarder and shapes the rewards ({@link RewardShaping}); computes the
+ *       sampling policy's log-probs and entropy, the reference's log-probs and the values
+ *       (no gradients, fused log-prob kernel);</li>
+ *   <li>builds advantages: GAE over {@link PerTokenRewards} (fused GAE kernel), or group
+ *       advantages (RLOO with the KL penalty in the reward, GRPO with a k3 KL term in the loss);
+ *       whitens them (fused masked whitening);</li>
+ *   <li>runs {@code ppoEpochs} over shuffled minibatches with gradient accumulation, the loss by
+ *       {@link LossPath}, clipping the global gradient norm, stopping early past the approx-KL
+ *       bound; updates the KL controller.</li>
+ * </ol>
+ *
+ * <p>Models stay in evaluation mode (no dropout), so the scoring and training forward passes
+ * agree and the first minibatch's ratio is 1 up to float32 rounding. The sampling policy's
+ * log-probs are recomputed by a full forward pass at the sampling temperature rather than taken
+ * from the generator (which reports temperature-1 log-probs from incremental KV-cache steps). Every random choice derives from (seed, iteration),
+ * so {@link PpoCheckpoint} needs only the parameters, optimizer moments, beta and the iteration
+ * to resume a run exactly.
+ */
+public final class PpoTrainer {
+    private static final double GRPO_EPS = 1e-4;
+
+    private final CausalLm policy;
+    private final CausalLm reference;
+    private final ScalarHeadModel valueModel;  // SEPARATE, critic only
+    private final ScalarHeadModel sharedValue; // SHARED: head on the policy backbone, critic only
+    private final SequenceRewarder rewarder;
+    private final Tokenizer tokenizer;
+    private final PpoTrainingConfig cfg;
+    private final PromptSchedule schedule;
+    private final KlController kl;
+    private final Map<String, Tensor> trained;
+    private final AdamW optimizer;
+    private final Set<Long> stopTokens;
+    private final long padId;
+    private int iteration;
+    private int skippedMinibatches;
+
+    /**
+     * @param reference a separate, frozen copy of the starting policy (frozen here)
+     * @param valueModel the value model when {@code cfg.valueMode()} is SEPARATE with GAE; else null.
+     *     In SHARED mode a fresh head (seeded) is put on the policy's backbone.
+     * @param prompts the prompt texts, read in seeded passes
+     */
+    public PpoTrainer(CausalLm policy, CausalLm reference, ScalarHeadModel valueModel, SequenceRewarder rewarder,
+            Tokenizer tokenizer, List<String> prompts, PpoTrainingConfig cfg) {
+        if (policy == reference) {
+            throw new IllegalArgumentException("reference: expected a separate copy of the policy, found the policy itself");
+        }
+        boolean separate = cfg.usesCritic() && cfg.valueMode() == ValueMode.SEPARATE;
+        if (separate != (valueModel != null)) {
+            throw new IllegalArgumentException("valueModel: expected " + (separate ? "a value model" : "null")
+                    + " for advantageMode " + cfg.advantageMode() + " and valueMode " + cfg.valueMode()
+                    + ", found " + (valueModel == null ? "null" : "a model"));
+        }
+        if (tokenizer.vocabSize() > policy.config().vocabSize()) {
+            throw new IllegalArgumentException("tokenizer: expected at most " + policy.config().vocabSize()
+                    + " tokens (the policy's vocab_size), found " + tokenizer.vocabSize());
+        }
+        this.policy = policy;
+        this.reference = reference;
+        this.valueModel = valueModel;
+        this.sharedValue = cfg.usesCritic() && cfg.valueMode() == ValueMode.SHARED
+                ? ScalarHeadModel.withFreshHead(policy.backbone(), Seeds.mix(cfg.seed(), 3)) : null;
+        this.rewarder = rewarder;
+        this.tokenizer = tokenizer;
+        this.cfg = cfg;
+        this.schedule = new PromptSchedule(prompts, cfg.batchPrompts(), cfg.seed());
+        this.kl = cfg.targetKl() > 0 ? KlController.adaptive(cfg.klCoef(), cfg.targetKl(), cfg.klHorizon())
+                : KlController.fixed(cfg.klCoef());
+        reference.freeze(name -> true);
+        this.trained = new LinkedHashMap<>();
+        policy.namedParameters().forEach((n, t) -> trained.put("policy." + n, t));
+        if (valueModel != null) {
+            valueModel.namedParameters().forEach((n, t) -> trained.put("value." + n, t));
+        }
+        if (sharedValue != null) {
+            trained.put("value." + org.rlaif4j.model.ScalarHead.NAME, sharedValue.head().weight());
+        }
+        this.optimizer = Optimizers.adamW(trained, new AdamWConfig(cfg.lr(), 0.9, 0.999, cfg.adamEps(), cfg.weightDecay()));
+        this.optimizer.retainReference(); // outlives any scope open around the constructor
+        long eos = tokenizer.specialTokens().eos();
+        this.stopTokens = !cfg.stopTokenIds().isEmpty() ? cfg.stopTokenIds() : eos >= 0 ? Set.of(eos) : Set.of();
+        this.padId = tokenizer.specialTokens().padOrEos();
+    }
+
+    /** Iterations finished so far (the next one is {@code iteration() + 1}). */
+    public int iteration() {
+        return iteration;
+    }
+
+    public KlController klController() {
+        return kl;
+    }
+
+    public PpoTrainingConfig config() {
+        return cfg;
+    }
+
+    public CausalLm policy() {
+        return policy;
+    }
+
+    /** The separate value model, the shared-backbone value model, or null without a critic. */
+    public ScalarHeadModel valueModel() {
+        return valueModel != null ? valueModel : sharedValue;
+    }
+
+    AdamW optimizer() {
+        return optimizer;
+    }
+
+    /** Every trained tensor by name ("policy.*", "value.*"). */
+    public Map<String, Tensor> trainedParameters() {
+        return Collections.unmodifiableMap(trained);
+    }
+
+    /** Minibatches skipped for a non-finite loss or gradient since the run began. */
+    public int skippedMinibatches() {
+        return skippedMinibatches;
+    }
+
+    void restoreIteration(int it, double beta) {
+        restoreIteration(it, beta, 0);
+    }
+
+    void restoreIteration(int it, double beta, int skipped) {
+        this.iteration = it;
+        this.skippedMinibatches = skipped;
+        kl.setValue(beta);
+    }
+
+    /** Runs one iteration: rollouts, scoring, advantages, PPO update. */
+    public IterationStats iterate() {
+        try (PointerScope scope = new PointerScope()) {
+            return run();
+        }
+    }
+
+    private IterationStats run() {
+        long t0 = System.nanoTime();
+        // 1. Rollouts.
+        List<String> prompts = schedule.prompts(iteration);
+        List<String> rowPrompts = new ArrayList<>();
+        List<long[]> promptIds = new ArrayList<>();
+        int maxPrompt = policy.config().maxPositions() - cfg.maxNewTokens();
+        for (String p : prompts) {
+            long[] ids = encodePrompt(p, maxPrompt);
+            for (int j = 0; j < cfg.samplesPerPrompt(); j++) {
+                rowPrompts.add(p);
+                promptIds.add(ids);
+            }
+        }
+        GenerationConfig gen = new GenerationConfig(cfg.maxNewTokens(), true, cfg.temperature(), cfg.topK(), cfg.topP(),
+                stopTokens, padId, Seeds.mix(cfg.seed(), 1, iteration), true);
+        GenerationResult g = new Generator(policy).generate(promptIds, gen);
+        int b = promptIds.size();
+        int p = g.promptLength();
+        int n = g.generatedLength();
+        Tensor seq = g.sequences();                                         // [B, P + N]
+        Tensor attn = g.attentionMask();                                    // [B, P + N]
+        Tensor targets = seq.narrow(1, p, n).contiguous();                  // [B, N]
+        Tensor mask = attn.narrow(1, p, n).to(ScalarType.Bool).contiguous(); // [B, N]
+        List<Completion> completions = new ArrayList<>(b);
+        boolean[] truncated = new boolean[b];
+        int[] lengths = new int[b];
+        for (int i = 0; i < b; i++) {
+            long[] resp = g.generatedTokens(i);
+            lengths[i] = resp.length;
+            truncated[i] = resp.length == 0 || !stopTokens.contains(resp[resp.length - 1]);
+            completions.add(new Completion(rowPrompts.get(i), tokenizer.decode(resp), promptIds.get(i), resp, truncated[i]));
+        }
+        long t1 = System.nanoTime();
+
+        // 2. Scoring: rewards, sampling-policy and reference log-probs, values.
+        float[] raw = rewarder.score(completions);
+        if (raw.length != b) {
+            throw new IllegalStateException("rewarder: expected " + b + " rewards (one per completion), found " + raw.length);
+        }
+        float[] shaped = cfg.shaping().apply(raw, truncated);
+        boolean eager = cfg.lossPath() == LossPath.EAGER;
+        int chunk = cfg.minibatchSize();
+        Scoring.Scores old = Scoring.policy(policy, sharedValue == null ? null : sharedValue.head(), seq, attn, p, n,
+                targets, mask, cfg.temperature(), eager, chunk);
+        Scoring.Scores ref = Scoring.policy(reference, null, seq, attn, p, n, targets, mask, cfg.temperature(), eager, chunk);
+        Tensor values = valueModel != null ? Scoring.values(valueModel, seq, attn, p, n, mask, chunk) : old.values();
+        long t2 = System.nanoTime();
+
+        // 3. Advantages.
+        double beta = kl.value();
+        PerTokenRewards.Result tokenRewards = PerTokenRewards.compute(old.logp(), ref.logp(), mask, shaped, beta,
+                cfg.klEstimator());
+        float[] seqKl = Ops.toFloats(tokenRewards.kl().sum(1L));
+        Tensor advantages;
+        Tensor returns = null;
+        Tensor refForLoss = null;
+        switch (cfg.advantageMode()) {
+            case GAE -> {
+                GaeConfig gc = new GaeConfig(cfg.gamma(), cfg.lambda());
+                GaeResult r = eager ? EagerGae.compute(tokenRewards.rewards(), values, mask, null, gc)
+                        : Gae.compute(tokenRewards.rewards(), values, mask, gc);
+                advantages = r.advantages();
+                returns = r.returns();
+            }
+            case RLOO -> {
+                float[] r = new float[b];
+                for (int i = 0; i < b; i++) {
+                    r[i] = (float) (shaped[i] - beta * seqKl[i]);
+                }
+                advantages = broadcast(GroupAdvantages.rloo(r, cfg.samplesPerPrompt()), mask);
+            }
+            default -> {
+                advantages = broadcast(GroupAdvantages.grpo(shaped, cfg.samplesPerPrompt(), GRPO_EPS), mask);
+                refForLoss = ref.logp();
+            }
+        }
+        if (cfg.whitenAdvantages() && cfg.advantageMode() != AdvantageMode.GRPO) {
+            advantages = eager ? EagerWhiten.masked(advantages, mask, true, Whiten.DEFAULT_EPS) : Whiten.masked(advantages, mask);
+        }
+
+        // 4. PPO epochs.
+        PpoUpdate.Stats u = new PpoUpdate(cfg, optimizer, trainableParameters(),
+                new PpoObjective(policy, valueModel, sharedValue, cfg.lossPath(), cfg.temperature()))
+                .run(new PpoUpdate.Batch(seq, attn, p, targets, mask, old.logp(), refForLoss, advantages, values, returns,
+                        lengths), iteration, beta);
+        long t3 = System.nanoTime();
+
+        skippedMinibatches += u.skipped();
+        if (skippedMinibatches > cfg.maxSkippedMinibatches()) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                    "training diverged: %d minibatches had a NaN or infinite loss or gradient (limit %d, "
+                            + "maxSkippedMinibatches); the last checkpoint is intact: lower the learning rate and resume",
+                    skippedMinibatches, cfg.maxSkippedMinibatches()));
+        }
+        double meanKl = mean(seqKl);
+        kl.update(meanKl, b);
+        iteration++;
+        long generated = Arrays.stream(lengths).asLongStream().sum();
+        List<IterationStats.Scored> samples = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            samples.add(new IterationStats.Scored(completions.get(i), raw[i]));
+        }
+        double truncatedCount = 0;
+        for (boolean t : truncated) {
+            truncatedCount += t ? 1 : 0;
+        }
+        return new IterationStats(iteration, mean(raw), mean(shaped), meanKl, beta,
+                Whiten.maskedMean(old.entropy(), mask), (double) generated / b, truncatedCount / b, u.policyLoss(),
+                u.valueLoss(), u.clipFraction(), u.approxKl(), u.ratioMean(), u.gradNorm(),
+                values == null ? Double.NaN : explainedVariance(values, returns, mask), u.minibatches(), u.skipped(), u.earlyStopped(),
+                (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, generated, (long) b * (p + n), u.trainedRows() * (p + n),
+                samples);
+    }
+
+    private List<Tensor> trainableParameters() {
+        List<Tensor> params = new ArrayList<>(trained.values());
+        params.removeIf(t -> !t.requires_grad());
+        return params;
+    }
+
+    private long[] encodePrompt(String prompt, int maxTokens) {
+        long[] ids = tokenizer.encode(prompt);
+        long bos = tokenizer.specialTokens().bos();
+        if (bos >= 0) {
+            long[] withBos = new long[ids.length + 1];
+            withBos[0] = bos;
+            System.arraycopy(ids, 0, withBos, 1, ids.length);
+            ids = withBos;
+        }
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("prompt: expected at least one token, found none for '" + prompt + "'");
+        }
+        return ids.length > maxTokens ? Arrays.copyOfRange(ids, ids.length - maxTokens, ids.length) : ids;
+    }
+
+    /** {@code [B, N]}: each row's value at its valid tokens, 0 elsewhere. */
+    private static Tensor broadcast(float[] perRow, Tensor mask) {
+        return Tensors.fromFloats(perRow, perRow.length, 1).mul(mask.to(ScalarType.Float)).contiguous();
+    }
+
+    private static double explainedVariance(Tensor values, Tensor returns, Tensor mask) {
+        double varReturns = Whiten.stats(returns, mask).variance();
+        double varResidual = Whiten.stats(returns.sub(values).contiguous(), mask).variance();
+        return 1.0 - varResidual / varReturns;
+    }
+
+    private static double mean(float[] x) {
+        double s = 0;
+        for (float v : x) {
+            s += v;
+        }
+        return s / x.length;
+    }
+}

@@ -1,0 +1,18 @@
+package org.rlaif4j.rl;
+
+import java.util.List;
+
+/**
+ * The reward source of PPO: one scalar per whole sequence, given at the response's last token.
+ * Implementations: {@link RewardModelRewarder} (a trained reward model, canonical RLAIF); an AI
+ * labeler's direct score (direct RLAIF); rule-based rewards in tests and demos.
+ */
+@FunctionalInterface
+public interface SequenceRewarder {
+    /**
+     * Scores a batch.
+     *
+     * @return one finite reward per completion, in the same order
+     */
+    float[] score(List<Completion> batch);
+}

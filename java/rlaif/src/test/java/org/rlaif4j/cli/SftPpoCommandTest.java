@@ -1,0 +1,145 @@
+package org.rlaif4j.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rlaif4j.model.CausalLm;
+import org.rlaif4j.model.ModelConfig;
+import org.rlaif4j.model.ScalarHeadModel;
+import org.rlaif4j.model.tokenizer.CharTokenizer;
+import org.rlaif4j.report.MetricsLog;
+import org.rlaif4j.train.CheckpointDirs;
+import picocli.CommandLine;
+
+/** {@code sft} then {@code ppo} from the command line on tiny checkpoints, including stop and resume. */
+class SftPpoCommandTest {
+    @TempDir
+    static Path tmp;
+    private static Path base;
+    private static Path rewardModel;
+    private static Path sftData;
+    private static Path prompts;
+
+    private record Run(int exitCode, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void checkpoints() throws Exception {
+        ModelConfig cfg = ModelConfig.fromJson((ObjectNode) new ObjectMapper().readTree("{\"model_type\":\"llama\","
+                + "\"vocab_size\":12,\"hidden_size\":32,\"num_hidden_layers\":1,\"num_attention_heads\":4,"
+                + "\"num_key_value_heads\":2,\"intermediate_size\":64,\"max_position_embeddings\":32,"
+                + "\"tie_word_embeddings\":false,\"bos_token_id\":1,\"eos_token_id\":2,\"pad_token_id\":0}"));
+        CharTokenizer tok = new CharTokenizer("abcdefgh");
+        base = tmp.resolve("base");
+        CausalLm.random(cfg, 1).save(base);
+        tok.save(base);
+        rewardModel = tmp.resolve("rm");
+        ScalarHeadModel.withFreshHead(CausalLm.random(cfg, 2).backbone(), 3).save(rewardModel);
+        tok.save(rewardModel);
+        sftData = tmp.resolve("sft.jsonl");
+        Files.writeString(sftData, String.join("\n", "{\"prompt\":\"ab\",\"response\":\"bae\"}",
+                "{\"prompt\":\"cd\",\"response\":\"dce\"}", "{\"prompt\":\"ef\",\"response\":\"fee\"}",
+                "{\"prompt\":\"gh\",\"response\":\"hge\"}", "{\"prompt\":\"ha\",\"response\":\"ahe\"}") + "\n");
+        prompts = tmp.resolve("prompts.jsonl");
+        Files.writeString(prompts, "{\"prompt\":\"ab\"}\n{\"prompt\":\"cd\"}\n{\"prompt\":\"ef\"}\n{\"prompt\":\"gh\"}\n");
+    }
+
+    private static String[] ppoArgs(Path policy, Path out, int iterations, String... extra) {
+        List<String> a = new java.util.ArrayList<>(List.of("ppo", "--policy", policy.toString(), "--reward-model",
+                rewardModel.toString(), "--prompts", prompts.toString(), "--out", out.toString(), "--iterations",
+                Integer.toString(iterations), "--save-every", "1", "--batch-prompts", "4", "--max-new-tokens", "6",
+                "--minibatch", "4", "--grad-accum", "2", "--lr", "1e-3", "--target-kl", "1", "--kl-horizon", "50",
+                "--seed", "3", "--quiet"));
+        a.addAll(List.of(extra));
+        return a.toArray(new String[0]);
+    }
+
+    @Test
+    void sftThenPpoStopAndResumeMatchesAnUninterruptedRun() throws Exception {
+        Path sftOut = tmp.resolve("sft-out");
+        Run sft = run("sft", "--model", base.toString(), "--data", sftData.toString(), "--eval-fraction", "0.2",
+                "--out", sftOut.toString(), "--epochs", "3", "--batch-size", "2", "--lr", "1e-2", "--warmup", "1", "--quiet");
+        assertEquals(0, sft.exitCode(), sft.out() + sft.err());
+        assertTrue(sft.out().contains("4 train / 1 eval examples"), sft.out());
+        Path policy = sftOut.resolve("final");
+        assertTrue(Files.isRegularFile(policy.resolve("tokenizer.json")), "tokenizer copied along");
+        assertEquals(6, MetricsLog.read(sftOut.resolve("metrics.jsonl")).size(), "2 steps x 3 epochs");
+
+        Path straight = tmp.resolve("ppo-straight");
+        Run s = run(ppoArgs(policy, straight, 3));
+        assertEquals(0, s.exitCode(), s.out() + s.err());
+
+        Path resumed = tmp.resolve("ppo-resumed");
+        Run first = run(ppoArgs(policy, resumed, 2));
+        assertEquals(0, first.exitCode(), first.out() + first.err());
+        Run refused = run(ppoArgs(policy, resumed, 3));
+        assertNotEquals(0, refused.exitCode());
+        assertTrue(refused.err().contains("--resume"), refused.err());
+        Run second = run(ppoArgs(policy, resumed, 3, "--resume"));
+        assertEquals(0, second.exitCode(), second.out() + second.err());
+        assertTrue(second.err().contains("resuming after iteration 2"), second.err());
+
+        List<Map<String, Double>> a = MetricsLog.read(straight.resolve("metrics.jsonl"));
+        List<Map<String, Double>> b = MetricsLog.read(resumed.resolve("metrics.jsonl"));
+        assertEquals(3, a.size());
+        assertEquals(3, b.size());
+        for (int i = 0; i < 3; i++) {
+            for (String key : List.of("iteration", "reward", "kl", "kl_coef", "entropy", "policy_loss", "value_loss",
+                    "approx_kl", "clipfrac", "explained_variance")) {
+                assertEquals(a.get(i).get(key), b.get(i).get(key), "row " + i + " " + key);
+            }
+        }
+        assertEquals(resumed.resolve("checkpoints").resolve("iter-000003"),
+                CheckpointDirs.latest(resumed.resolve("checkpoints")).orElseThrow());
+        assertTrue(Files.size(resumed.resolve("metrics.png")) > 0);
+        assertEquals(4, Files.readString(resumed.resolve("metrics.csv")).lines().count(), "header + 3 rows");
+        assertEquals(3 * 4, Files.readString(resumed.resolve("samples.jsonl")).lines().count(), "4 samples per iteration");
+    }
+
+    @Test
+    void badOptionsFailWithTheOptionNamed() {
+        Run r = run(ppoArgs(base, tmp.resolve("bad"), 1, "--advantage", "a2c"));
+        assertNotEquals(0, r.exitCode());
+        assertTrue(r.err().contains("--advantage: expected one of gae, rloo, grpo, found 'a2c'"), r.err());
+        Run e = run(ppoArgs(base, tmp.resolve("eager"), 1, "--eager", "--value-model", base.toString()));
+        assertEquals(0, e.exitCode(), "a causal LM as value model gets a fresh head: " + e.out() + e.err());
+        assertTrue(e.out().contains("ppo: iteration 1"), e.out());
+        Run g = run(ppoArgs(base, tmp.resolve("grpo"), 1, "--advantage", "grpo", "--samples-per-prompt", "2",
+                "--loss-path", "split"));
+        assertEquals(0, g.exitCode(), g.out() + g.err());
+        Path otherTok = tmp.resolve("rm-other-tokenizer");
+        try {
+            java.nio.file.Files.createDirectories(otherTok);
+            for (String f : List.of("config.json", "model.safetensors")) {
+                Files.copy(rewardModel.resolve(f), otherTok.resolve(f));
+            }
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
+        new CharTokenizer("hgfedcba").save(otherTok);
+        List<String> args = new java.util.ArrayList<>(List.of(ppoArgs(base, tmp.resolve("mismatch"), 1)));
+        args.set(args.indexOf(rewardModel.toString()), otherTok.toString());
+        Run m = run(args.toArray(new String[0]));
+        assertNotEquals(0, m.exitCode());
+        assertTrue(m.err().contains("--reward-model: expected the policy's tokenizer"), m.err());
+    }
+}
