@@ -10,13 +10,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
- * Whole-file writes that a kill at any moment leaves either untouched or complete: the bytes go
- * to a temporary file in the same directory, are forced to disk, and the file is renamed over
- * the target.
+ * Whole-file and whole-folder writes that a kill at any moment leaves either untouched or
+ * complete: the content goes to a temporary beside the target (a file forced to disk, or a
+ * hidden folder {@code .NAME.tmp-*}), which is renamed over the target once complete.
  */
 public final class AtomicFiles {
+    private static final String TMP_DIR = ".tmp-";
+
     private AtomicFiles() {
     }
 
@@ -59,6 +64,66 @@ public final class AtomicFiles {
                     // the write already failed; that error is the one to report
                 }
             }
+        }
+    }
+
+    /**
+     * Writes folder {@code target} whole: {@code writer} fills a hidden temporary folder beside
+     * it, which is then renamed to {@code target}. An existing {@code target} is replaced when
+     * {@code replace}, else refused. Returns {@code target}.
+     */
+    public static Path writeDirectory(Path target, boolean replace, Consumer<Path> writer) {
+        Path abs = target.toAbsolutePath();
+        if (!replace && Files.exists(abs)) {
+            throw new IllegalStateException(abs + ": already exists; refusing to overwrite it");
+        }
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + TMP_DIR + System.nanoTime());
+        try {
+            Files.createDirectories(tmp);
+            writer.accept(tmp);
+            if (Files.exists(abs)) {
+                deleteTree(abs);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + abs, e);
+        } finally {
+            if (tmp != null) {
+                deleteTree(tmp);
+            }
+        }
+        return target;
+    }
+
+    /** Deletes the {@code .*.tmp-*} folders that killed {@link #writeDirectory} calls left in {@code dir}. */
+    public static void removeTemporaryDirectories(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            s.filter(p -> p.getFileName().toString().startsWith(".") && p.getFileName().toString().contains(TMP_DIR)
+                    && Files.isDirectory(p)).forEach(AtomicFiles::deleteTree);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
+    /** Deletes a file or a folder and everything in it; nothing when it does not exist. */
+    public static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + root, e);
         }
     }
 }

@@ -3,10 +3,8 @@ package org.rlaif4j.train;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -42,28 +40,7 @@ public final class CheckpointDirs {
      * which then replaces {@code target}. Returns {@code target}.
      */
     public static Path writeDir(Path target, Consumer<Path> writer) {
-        Path root = target.toAbsolutePath().getParent();
-        Path tmp = root.resolve("." + target.getFileName() + ".tmp-" + System.nanoTime());
-        try {
-            Files.createDirectories(tmp);
-            writer.accept(tmp);
-            if (Files.exists(target)) {
-                deleteTree(target);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target, e);
-        } finally {
-            if (tmp != null) {
-                deleteTree(tmp);
-            }
-        }
-        return target;
+        return AtomicFiles.writeDirectory(target, true, writer);
     }
 
     /** The folder {@code latest} names, when it exists and is complete (a folder). */
@@ -95,21 +72,11 @@ public final class CheckpointDirs {
                     .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
             for (int i = 0; i < dirs.size() - keep; i++) {
                 if (newest.isEmpty() || !Files.isSameFile(dirs.get(i), newest.get())) {
-                    deleteTree(dirs.get(i));
+                    AtomicFiles.deleteTree(dirs.get(i));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list checkpoints in " + root, e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
         }
     }
 }
