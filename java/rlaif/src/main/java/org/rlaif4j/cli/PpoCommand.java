@@ -167,6 +167,7 @@ public final class PpoCommand implements Callable<Integer> {
                 truncateLogs(trainer.iteration());
                 err.printf(Locale.ROOT, "resuming after iteration %d from %s%n", trainer.iteration(), start);
             } else if (resume) {
+                truncateLogs(0); // lines of a run killed before its first checkpoint would otherwise be doubled
                 err.println("no checkpoint in " + checkpoints + ": starting from " + policyDir);
             }
             run(trainer, checkpoints, pw);
