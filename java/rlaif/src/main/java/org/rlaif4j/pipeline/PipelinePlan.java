@@ -66,14 +66,17 @@ public record PipelinePlan(Path configFile, Path runDir, List<Stage> stages, Pat
             base = runDir.resolve("init").resolve("model");
         } else if (root.has("init")) {
             ObjectNode init = b.section(root, "init", true);
-            base = runDir.resolve("init").resolve("model");
+            Path model = runDir.resolve("init").resolve("model");
+            base = model;
             RandomInit ri = RandomInit.fromConfig(init, baseDir, errors);
             if (ri != null) {
-                stages.add(new Stage("init", runDir.resolve("init"), false, ri.fingerprint(), r -> ri.write(base)));
+                stages.add(new Stage("init", runDir.resolve("init"), false, ri.fingerprint(), r -> ri.write(model)));
             }
         } else {
             base = b.path("base_model", root.get("base_model"), errors);
-            if (base != null && !Files.isRegularFile(base.resolve("config.json"))) {
+            if (base == null) {
+                base = runDir.resolve("base-model-missing"); // reported; lets the other sections be checked too
+            } else if (!Files.isRegularFile(base.resolve("config.json"))) {
                 errors.add("base_model: expected a model folder with config.json, found " + base);
             }
         }
@@ -303,7 +306,7 @@ public record PipelinePlan(Path configFile, Path runDir, List<Stage> stages, Pat
 
         /** What {@code "@base"} and {@code "@policy"} stand for at this point of the run. */
         java.util.Map<String, Path> models() {
-            return java.util.Map.of(BASE, base != null ? base : runDir.resolve("base-model-missing"), POLICY, policy);
+            return java.util.Map.of(BASE, base, POLICY, policy);
         }
     }
 }
