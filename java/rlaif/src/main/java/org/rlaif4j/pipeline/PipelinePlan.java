@@ -123,6 +123,7 @@ public record PipelinePlan(Path configFile, Path runDir, List<Stage> stages, Pat
                 errors.add("train_rm: expected a label section to make its preferences, found none");
             }
             ObjectNode rm = b.section(root, "train_rm", false);
+            checkSameTokenizer(b, rm);
             List<String> fixed = new ArrayList<>(List.of("--data", prefs.toString(), "--out", rmDir.toString()));
             if (!rm.has("model")) {
                 fixed.addAll(List.of("--model", sftPolicy.toString()));
@@ -203,6 +204,28 @@ public record PipelinePlan(Path configFile, Path runDir, List<Stage> stages, Pat
             r.cli(win);
             harmless.forEach(r::cli);
         });
+    }
+
+    /**
+     * A reward model from another checkpoint must read the policy's token ids unchanged (ppo refuses
+     * it otherwise): caught here, before hours of earlier stages. The SFT policy keeps the base model's
+     * tokenizer, so the base model's is compared; a random init's does not exist yet and is skipped.
+     */
+    private static void checkSameTokenizer(Builder b, ObjectNode rm) {
+        JsonNode m = rm.get("model");
+        if (m == null || !m.isTextual() || m.asText().startsWith("@") || !Files.isRegularFile(b.base.resolve("tokenizer.json"))) {
+            return;
+        }
+        Path a = b.base.resolve("tokenizer.json");
+        Path c = b.baseDir.resolve(m.asText()).normalize().resolve("tokenizer.json");
+        try {
+            if (Files.isRegularFile(c) && Files.mismatch(a, c) != -1) {
+                b.errors.add("train_rm.model: expected the policy's tokenizer (" + a + "), found a different " + c
+                        + "; ppo scores the policy's token ids with the reward model unchanged");
+            }
+        } catch (IOException e) {
+            b.errors.add("train_rm.model: cannot compare " + a + " and " + c + " (" + e.getMessage() + ")");
+        }
     }
 
     private static ObjectNode read(Path file) {

@@ -127,6 +127,25 @@ class PipelineCommandTest {
     }
 
     @Test
+    void aRewardModelWithAnotherTokenizerIsRefusedUpFront() throws Exception {
+        Path base = org.rlaif4j.feedback.TinyCheckpoints.save(tmp.resolve("base"), 64, 16, 1, 1);
+        Path rm = tmp.resolve("rm");
+        org.rlaif4j.feedback.TinyCheckpoints.save(rm, 64, 16, 1, 2);
+        new org.rlaif4j.model.tokenizer.CharTokenizer("abc").save(rm);
+        Files.writeString(tmp.resolve("d.jsonl"), "{\"prompt\":\"a\",\"response\":\"b\"}\n");
+        Path config = tmp.resolve("tok.json");
+        Files.writeString(config, """
+                {"run_dir": "run", "base_model": "base", "sft": {"data": "d.jsonl"},
+                 "generate": {"prompts": "d.jsonl"}, "label": {"labeler": "@policy"},
+                 "train_rm": {"model": "rm"}, "ppo": {"prompts": "d.jsonl"}}
+                """);
+        CliRun r = CliRun.of("pipeline", config.toString(), "--dry-run");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("1 problem:"), r.err());
+        assertTrue(r.err().contains("train_rm.model: expected the policy's tokenizer"), r.err());
+    }
+
+    @Test
     void directRewardPipelineSkipsTheRewardModel() throws Exception {
         reducedExample();
         Path config = tmp.resolve("direct.json");
