@@ -30,8 +30,9 @@ import org.rlaif4j.rl.RewardModelRewarder;
  * {@value #PROMPTS} prompts of {@value #PROMPT_CHARS} tokens, {@value #NEW_TOKENS} sampled tokens each,
  * scored by a ~10M reward model, the reference and a ~10M value model (GAE), then {@value #EPOCHS}
  * PPO epochs in minibatches of {@value #MINIBATCH}. The loss path is the parameter: {@code linear}
- * (fused kernels: LinearPpoLoss, fused log-probs, GAE, whitening) against {@code eager} (the
- * libtorch-eager reference of the same update). The phase split (generation / scoring / training
+ * (fused kernels: LinearPpoLoss from hidden states, fused log-probs, GAE, whitening), {@code split}
+ * (fused log-probs from logits + fused PPO loss) against {@code eager} (the libtorch-eager
+ * reference of the same update). The phase split (generation / scoring / training
  * tokens per second, from the trainer's own timers) goes to the side file of {@link PeakMemory}
  * as {@value #PHASES} lines; only measured shots are written.
  */
@@ -42,13 +43,13 @@ import org.rlaif4j.rl.RewardModelRewarder;
 public class PpoIterationBenchmark {
     public static final int PROMPTS = 8;
     public static final int PROMPT_CHARS = 32;
-    public static final int NEW_TOKENS = 64;
-    public static final int EPOCHS = 2;
+    public static final int NEW_TOKENS = 32;
+    public static final int EPOCHS = 1;
     public static final int MINIBATCH = 4;
     /** First field of the phase lines in the side file. */
     public static final String PHASES = "ppo-phases";
 
-    @Param({"linear", "eager"})
+    @Param({"linear", "split", "eager"})
     public String lossPath;
 
     private PpoTrainer trainer;

@@ -51,7 +51,7 @@ class ResultsTableTest {
         List<String> rows = t.ppoIterationSection();
         assertEquals("| fused kernels (LinearPpoLoss, GAE, whitening) | 10000 | 51.2 | 115.2 | 768 | 384 |", rows.get(4));
         assertEquals("| libtorch eager reference | 12500 | 41.0 | 102.4 | 768 | 128 |", rows.get(5));
-        assertTrue(rows.get(7).startsWith("Eager / fused: iteration time 1.25×, training phase 3.00×"), rows.get(7));
+        assertTrue(rows.get(7).startsWith("Eager / fused linear: iteration time 1.25×, training phase 3.00×"), rows.get(7));
         assertEquals(1024, t.peak("GaeBenchmark.nativeKernel", "64x512"), "memory lines are still read");
     }
 
