@@ -25,14 +25,77 @@ public final class ResultsTable {
     /** Peak extra resident bytes keyed the same way (from PeakMemory), when recorded. */
     private final Map<String, Map<String, Long>> peaks = new LinkedHashMap<>();
 
-    /** Adds the lines PeakMemory wrote: benchmark, parameter, bytes (tab-separated). */
+    /** Per loss path, the phase timings of each measured PPO iteration (PpoIterationBenchmark's side lines). */
+    private final Map<String, List<double[]>> ppoPhases = new LinkedHashMap<>();
+
+    /**
+     * Adds the lines PeakMemory wrote: benchmark, parameter, bytes (tab-separated); and
+     * PpoIterationBenchmark's phase lines: {@code ppo-phases}, loss path, generation / scoring /
+     * training seconds, generated / scored / trained tokens.
+     */
     void addPeaks(List<String> lines) {
         for (String line : lines) {
             String[] f = line.split("\t");
             if (f.length == 3) {
                 peaks.computeIfAbsent(f[0], k -> new LinkedHashMap<>()).put(f[1], Long.parseLong(f[2]));
+            } else if (f.length == 8 && f[0].equals(PpoIterationBenchmark.PHASES)) {
+                double[] v = new double[6];
+                for (int i = 0; i < 6; i++) {
+                    v[i] = Double.parseDouble(f[2 + i]);
+                }
+                ppoPhases.computeIfAbsent(f[1], k -> new ArrayList<>()).add(v);
             }
         }
+    }
+
+    /** Median over measured iterations of tokens / seconds for one phase (0 generation, 1 scoring, 2 training). */
+    double ppoTokensPerSecond(String lossPath, int phase) {
+        List<double[]> rows = ppoPhases.get(lossPath);
+        if (rows == null || rows.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] rates = rows.stream().mapToDouble(r -> r[3 + phase] / r[phase]).sorted().toArray();
+        int n = rates.length;
+        return n % 2 == 1 ? rates[n / 2] : (rates[n / 2 - 1] + rates[n / 2]) / 2;
+    }
+
+    /** Generated tokens of one iteration (the same for every shot: fixed prompts and length). */
+    double ppoGeneratedTokens(String lossPath) {
+        List<double[]> rows = ppoPhases.get(lossPath);
+        return rows == null || rows.isEmpty() ? Double.NaN : rows.get(0)[3];
+    }
+
+    List<String> ppoIterationSection() {
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "### PPO iteration, ~10M-parameter Llama-style model: %d prompts × %d new "
+                        + "tokens, reward model + reference + value model, %d PPO epoch(s) in minibatches of %d (single-shot medians)",
+                PpoIterationBenchmark.PROMPTS, PpoIterationBenchmark.NEW_TOKENS, PpoIterationBenchmark.EPOCHS,
+                PpoIterationBenchmark.MINIBATCH));
+        lines.add("");
+        lines.add("| loss path | iteration (ms) | generated tokens/s, end to end | generation tokens/s | scoring tokens/s "
+                + "| training tokens/s |");
+        lines.add("|---|---:|---:|---:|---:|---:|");
+        Map<String, String> names = new LinkedHashMap<>();
+        names.put("linear", "fused kernels (LinearPpoLoss, GAE, whitening)");
+        names.put("split", "fused kernels (log-probs from logits + PPO loss)");
+        names.put("eager", "libtorch eager reference");
+        for (String path : names.keySet()) {
+            double ms = median("PpoIterationBenchmark.iteration", path);
+            if (Double.isNaN(ms)) {
+                continue;
+            }
+            lines.add(String.format(Locale.ROOT, "| %s | %.0f | %.1f | %.1f | %.0f | %.0f |", names.get(path),
+                    ms, ppoGeneratedTokens(path) / ms * 1000, ppoTokensPerSecond(path, 0), ppoTokensPerSecond(path, 1),
+                    ppoTokensPerSecond(path, 2)));
+        }
+        lines.add("");
+        lines.add(String.format(Locale.ROOT, "Eager / fused linear: iteration time %.2f×, training phase %.2f× (above "
+                        + "1: fused is faster; training tokens/s counts each epoch's tokens, scoring counts prompt + "
+                        + "response tokens).",
+                median("PpoIterationBenchmark.iteration", "eager") / median("PpoIterationBenchmark.iteration", "linear"),
+                ppoTokensPerSecond("linear", 2) / ppoTokensPerSecond("eager", 2)));
+        lines.add("");
+        return lines;
     }
 
     String peakMiB(String key, String param) {
@@ -147,7 +210,7 @@ public final class ResultsTable {
     List<String> heavySections() {
         List<String> lines = new ArrayList<>();
         if (!has("GenerationBenchmark.withKvCache") && !has("LinearLogProbsBenchmark.nativeKernel")
-                && !has("LinearPpoLossBenchmark.nativeKernel")) {
+                && !has("LinearPpoLossBenchmark.nativeKernel") && !has("PpoIterationBenchmark.iteration")) {
             lines.add("Model-level benchmarks (generation, training step, log-probs from hidden states) were not run "
                     + "this time: `benchmarks/run --heavy`.");
             lines.add("");
@@ -205,6 +268,9 @@ public final class ResultsTable {
                                 peak("LinearPpoLossBenchmark.libtorchEager", sh))));
             }
             lines.add("");
+        }
+        if (has("PpoIterationBenchmark.iteration")) {
+            lines.addAll(ppoIterationSection());
         }
         lines.add("### Goals of the model-level issues");
         lines.add("");

@@ -36,6 +36,26 @@ class ResultsTableTest {
     }
 
     @Test
+    void ppoIterationSectionSplitsThePhasesFromTheSideLines() throws Exception {
+        String json = "[" + String.join(",", run("PpoIterationBenchmark.iteration", "linear", 10000.0),
+                run("PpoIterationBenchmark.iteration", "eager", 12500.0)) + "]";
+        ResultsTable t = new ResultsTable(new ObjectMapper().readTree(json));
+        t.addPeaks(List.of("ppo-phases\tlinear\t5.0\t1.0\t4.0\t512\t768\t1024",
+                "ppo-phases\tlinear\t4.0\t1.0\t2.0\t512\t768\t1024",
+                "ppo-phases\teager\t5.0\t1.0\t8.0\t512\t768\t1024",
+                "GaeBenchmark.nativeKernel\t64x512\t1024"));
+        assertEquals((512 / 5.0 + 512 / 4.0) / 2, t.ppoTokensPerSecond("linear", 0), 1e-9, "median of two shots");
+        assertEquals(768, t.ppoTokensPerSecond("linear", 1), 1e-9);
+        assertEquals(128, t.ppoTokensPerSecond("eager", 2), 1e-9);
+        assertTrue(Double.isNaN(t.ppoTokensPerSecond("split", 0)));
+        List<String> rows = t.ppoIterationSection();
+        assertEquals("| fused kernels (LinearPpoLoss, GAE, whitening) | 10000 | 51.2 | 115.2 | 768 | 384 |", rows.get(4));
+        assertEquals("| libtorch eager reference | 12500 | 41.0 | 102.4 | 768 | 128 |", rows.get(5));
+        assertTrue(rows.get(7).startsWith("Eager / fused linear: iteration time 1.25×, training phase 3.00×"), rows.get(7));
+        assertEquals(1024, t.peak("GaeBenchmark.nativeKernel", "64x512"), "memory lines are still read");
+    }
+
+    @Test
     void missingRowsShowAsNaNNotAsNumbers() throws Exception {
         ResultsTable t = new ResultsTable(new ObjectMapper().readTree("[]"));
         assertTrue(Double.isNaN(t.speedup("GaeBenchmark", "plainJava", "64x512")));

@@ -1,6 +1,10 @@
 package org.rlaif4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -9,12 +13,16 @@ import org.rlaif4j.eval.Alignment;
 import org.rlaif4j.eval.EvalReport;
 import org.rlaif4j.eval.EvalResult;
 import org.rlaif4j.eval.HarmlessRate;
+import org.rlaif4j.eval.LabelerJudge;
 import org.rlaif4j.eval.LabeledPair;
 import org.rlaif4j.eval.PolicyResponse;
 import org.rlaif4j.eval.PreferenceJudge;
 import org.rlaif4j.eval.RewardModelJudge;
 import org.rlaif4j.eval.RuleJudge;
 import org.rlaif4j.eval.WinRate;
+import org.rlaif4j.feedback.Constitution;
+import org.rlaif4j.feedback.Labeler;
+import org.rlaif4j.feedback.LabelerOptions;
 import org.rlaif4j.model.ScalarHeadModel;
 import org.rlaif4j.model.tokenizer.HfTokenizer;
 import org.rlaif4j.model.tokenizer.Tokenizer;
@@ -141,6 +149,51 @@ public final class EvalCommand implements Runnable {
 
         @Option(names = "--judge-rm", description = "Reward-model judge: P(x) = σ(r_x - r_y) with this checkpoint.")
         Path rewardModel;
+
+        @Option(names = "--judge-labeler", paramLabel = "DIR", description = "AI-labeler judge on a local checkpoint: its soft "
+                + "preference (both orders averaged).")
+        Path labelerDir;
+
+        @Option(names = "--judge-server", paramLabel = "URL", description = "AI-labeler judge on an OpenAI-compatible server "
+                + "(with --judge-model).")
+        URI server;
+    }
+
+    /** Settings of an AI-labeler judge, used with --judge-labeler or --judge-server. */
+    static final class LabelerJudgeOptions {
+        @Option(names = "--judge-model", paramLabel = "NAME", description = "Model name sent to --judge-server.")
+        String model;
+
+        @Option(names = "--judge-api-key-env", paramLabel = "VAR", description = "Environment variable holding --judge-server's API key.")
+        String apiKeyEnv;
+
+        @Option(names = "--judge-constitution", paramLabel = "FILE", description = "Constitution of the AI-labeler judge "
+                + "(win-rate default: the built-in labeling one; harmless default: a built-in harmlessness one).")
+        Path constitution;
+
+        LabelerSource source(Path dir, URI server) {
+            return new LabelerSource(dir, server, model, apiKeyEnv, constitution);
+        }
+
+        /** Options that only a labeler judge reads, refused with another judge so they are not silently ignored. */
+        void refuseWithout(boolean labelerJudge) {
+            if (!labelerJudge && (model != null || apiKeyEnv != null || constitution != null)) {
+                throw new IllegalArgumentException("--judge-model, --judge-api-key-env and --judge-constitution: expected "
+                        + "only with --judge-labeler or --judge-server");
+            }
+        }
+    }
+
+    /** The built-in harmlessness constitution: one principle, direct scoring read as P(harmless). */
+    static Constitution harmlessConstitution() {
+        try (var in = EvalCommand.class.getResourceAsStream("/org/rlaif4j/eval/harmless-constitution.json")) {
+            if (in == null) {
+                throw new IllegalStateException("resource harmless-constitution.json is missing from the jar");
+            }
+            return Constitution.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "harmless-constitution.json");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read harmless-constitution.json", e);
+        }
     }
 
     @Command(name = "win-rate", mixinStandardHelpOptions = true,
@@ -169,6 +222,9 @@ public final class EvalCommand implements Runnable {
         int batchSize;
 
         @Mixin
+        LabelerJudgeOptions labelerJudge;
+
+        @Mixin
         Common common;
 
         @Spec
@@ -191,9 +247,19 @@ public final class EvalCommand implements Runnable {
                     xName = responses.files.x.toString();
                     yName = responses.files.y.toString();
                 }
+                boolean byLabeler = judge.labelerDir != null || judge.server != null;
+                labelerJudge.refuseWithout(byLabeler);
                 if (judge.rules != null) {
                     return finish(spec, common.out, WinRate.compute(RuleJudge.load(judge.rules), comparisons, xName, yName,
                             tieMargin, bothOrders, warn.count));
+                }
+                if (byLabeler) {
+                    LabelerSource src = labelerJudge.source(judge.labelerDir, judge.server);
+                    src.validate(LabelerSource.Names.JUDGE);
+                    try (Labeler labeler = src.open(LabelerOptions.defaults())) {
+                        return finish(spec, common.out, WinRate.compute(new LabelerJudge(labeler), comparisons, xName, yName,
+                                tieMargin, bothOrders, warn.count));
+                    }
                 }
                 TruncationPolicy policy = Options.enumOf("--truncation", truncation, TruncationPolicy.class);
                 ScalarHeadModel rm = ScalarHeadModel.load(judge.rewardModel);
@@ -209,6 +275,20 @@ public final class EvalCommand implements Runnable {
 
     }
 
+    /** Which judge decides harmlessness. */
+    static final class HarmlessJudgeChoice {
+        @Option(names = "--judge-rules", description = "Rule-based judge: rules marked \"harmful\" decide.")
+        Path rules;
+
+        @Option(names = "--judge-labeler", paramLabel = "DIR", description = "AI-labeler judge on a local checkpoint: its "
+                + "direct 1-10 harmlessness score, scaled to [0, 1].")
+        Path labelerDir;
+
+        @Option(names = "--judge-server", paramLabel = "URL", description = "AI-labeler judge on an OpenAI-compatible server "
+                + "(with --judge-model).")
+        URI server;
+    }
+
     @Command(name = "harmless", mixinStandardHelpOptions = true,
             description = "Harmless rate: share of responses the judge finds harmless (P > 0.5); P = 0.5 is reported as "
                     + "undecided and counted as not harmless.")
@@ -216,8 +296,11 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--responses", required = true, description = "Responses JSONL: {\"id\"?, \"prompt\", \"response\"}.")
         Path responses;
 
-        @Option(names = "--judge-rules", required = true, description = "Rule-based judge: rules marked \"harmful\" decide.")
-        Path rules;
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        HarmlessJudgeChoice judge;
+
+        @Mixin
+        LabelerJudgeOptions labelerJudge;
 
         @Mixin
         Common common;
@@ -230,8 +313,19 @@ public final class EvalCommand implements Runnable {
             return CommandErrors.run(spec.commandLine().getErr(), () -> {
                 Warnings warn = new Warnings(spec.commandLine().getErr());
                 List<PolicyResponse> rs = PolicyResponse.read(responses, common.policy(), warn::accept);
-                return finish(spec, common.out, HarmlessRate.compute(RuleJudge.load(rules), rs, responses.toString(),
-                        warn.count));
+                boolean byLabeler = judge.labelerDir != null || judge.server != null;
+                labelerJudge.refuseWithout(byLabeler);
+                if (!byLabeler) {
+                    return finish(spec, common.out, HarmlessRate.compute(RuleJudge.load(judge.rules), rs,
+                            responses.toString(), warn.count));
+                }
+                LabelerSource src = labelerJudge.source(judge.labelerDir, judge.server);
+                src.validate(LabelerSource.Names.JUDGE);
+                Constitution c = labelerJudge.constitution != null ? src.loadConstitution() : harmlessConstitution();
+                try (Labeler labeler = src.open(c, LabelerOptions.defaults())) {
+                    return finish(spec, common.out, HarmlessRate.compute(new LabelerJudge(labeler), rs,
+                            responses.toString(), warn.count));
+                }
             });
         }
     }

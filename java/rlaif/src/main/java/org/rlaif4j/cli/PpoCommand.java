@@ -21,6 +21,8 @@ import org.rlaif4j.data.AtomicFiles;
 import org.rlaif4j.data.BadLinePolicy;
 import org.rlaif4j.data.Jsonl;
 import org.rlaif4j.data.Line;
+import org.rlaif4j.feedback.Labeler;
+import org.rlaif4j.feedback.LabelerOptions;
 import org.rlaif4j.kernels.PpoConfig.KlEstimator;
 import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.ScalarHead;
@@ -31,6 +33,7 @@ import org.rlaif4j.report.MetricsLog;
 import org.rlaif4j.report.Plots;
 import org.rlaif4j.report.Progress;
 import org.rlaif4j.rl.AdvantageMode;
+import org.rlaif4j.rl.DirectLabelerRewarder;
 import org.rlaif4j.rl.HackingSigns;
 import org.rlaif4j.rl.IterationStats;
 import org.rlaif4j.rl.LossPath;
@@ -39,6 +42,7 @@ import org.rlaif4j.rl.PpoTrainer;
 import org.rlaif4j.rl.PpoTrainingConfig;
 import org.rlaif4j.rl.RewardModelRewarder;
 import org.rlaif4j.rl.RewardShaping;
+import org.rlaif4j.rl.SequenceRewarder;
 import org.rlaif4j.rl.ValueMode;
 import org.rlaif4j.train.CheckpointDirs;
 import picocli.CommandLine.Command;
@@ -48,14 +52,29 @@ import picocli.CommandLine.Spec;
 
 /** {@code rlaif4j ppo}: RL against a reward model with PPO (GAE) or the critic-free RLOO / GRPO. */
 @Command(name = "ppo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Train a policy with PPO against a reward model. Writes OUT/checkpoints/iter-NNNNNN "
+        description = "Train a policy with PPO against a reward model (--reward-model) or, for direct RLAIF, against the AI "
+                + "labeler's 1-10 score (--direct-reward with --labeler or --server). Writes OUT/checkpoints/iter-NNNNNN "
                 + "(policy/, value/, optimizer.pt, trainer_state.json), OUT/metrics.{jsonl,csv,png} and OUT/samples.jsonl.")
 public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--policy", required = true, description = "Starting policy (causal-LM folder with tokenizer.json); also the frozen reference.")
     Path policyDir;
-    @Option(names = "--reward-model", required = true, description = "Reward model (sequence-classification folder, the policy's tokenizer).")
+    @Option(names = "--reward-model", description = "Reward model (sequence-classification folder, the policy's tokenizer).")
     Path rewardDir;
-    @Option(names = "--value-model", description = "Value model start for GAE (default: the reward model).")
+    @Option(names = "--direct-reward", description = "Direct RLAIF: the labeler's expected 1-10 score, scaled to [-1, 1], is the reward "
+            + "(instead of --reward-model).")
+    boolean directReward;
+    @Option(names = "--labeler", paramLabel = "DIR", description = "--direct-reward: local labeler checkpoint folder.")
+    Path labelerDir;
+    @Option(names = "--server", paramLabel = "URL", description = "--direct-reward: labeler server with an OpenAI-compatible /v1/completions and logprobs.")
+    java.net.URI server;
+    @Option(names = "--model", paramLabel = "NAME", description = "--direct-reward: model name sent to --server.")
+    String serverModel;
+    @Option(names = "--api-key-env", paramLabel = "VAR", description = "--direct-reward: environment variable holding the server's API key.")
+    String apiKeyEnv;
+    @Option(names = "--constitution", paramLabel = "FILE", description = "--direct-reward: constitution JSON (its score_* fields; default: the built-in one).")
+    Path constitutionFile;
+    @Option(names = "--value-model", description = "Value model start for GAE (default: the reward model; with --direct-reward the policy, "
+            + "with a fresh head).")
     Path valueDir;
     @Option(names = "--shared-value-head", description = "Value head on the policy's backbone instead of a separate value model.")
     boolean sharedValue;
@@ -115,6 +134,8 @@ public final class PpoCommand implements Callable<Integer> {
         PrintWriter pw = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PpoTrainingConfig cfg = config();
+        LabelerSource labelerSource = new LabelerSource(labelerDir, server, serverModel, apiKeyEnv, constitutionFile);
+        checkRewardSource(labelerSource);
         if (iterations < 1 || saveEvery < 1 || keepLast < 1) {
             throw new IllegalArgumentException("--iterations, --save-every, --keep-last: expected >= 1, found "
                     + iterations + ", " + saveEvery + ", " + keepLast);
@@ -135,19 +156,18 @@ public final class PpoCommand implements Callable<Integer> {
         ScalarHeadModel value = null;
         if (cfg.usesCritic() && cfg.valueMode() == ValueMode.SEPARATE) {
             value = start != null ? ScalarHeadModel.load(start.resolve(PpoCheckpoint.VALUE))
-                    : loadValueModel(valueDir != null ? valueDir : rewardDir);
+                    : loadValueModel(valueDir != null ? valueDir : rewardDir != null ? rewardDir : policyDir);
         }
-        requireSameTokenizer(policyDir, rewardDir);
-        ScalarHeadModel rewardModel = ScalarHeadModel.load(rewardDir);
-        rewardModel.freeze(n -> true);
-        try (HfTokenizer tok = HfTokenizer.load(policyDir)) {
-            RewardModelRewarder rewarder = new RewardModelRewarder(rewardModel, minibatch, tok.specialTokens().padOrEos());
+        try (HfTokenizer tok = HfTokenizer.load(policyDir);
+                Labeler labeler = directReward ? labelerSource.open(LabelerOptions.defaults()) : null) {
+            SequenceRewarder rewarder = labeler != null ? new DirectLabelerRewarder(labeler) : rewardModelRewarder(tok);
             PpoTrainer trainer = new PpoTrainer(policy, reference, value, rewarder, tok, prompts, cfg);
             if (start != null) {
                 PpoCheckpoint.restore(trainer, start);
                 truncateLogs(trainer.iteration());
                 err.printf(Locale.ROOT, "resuming after iteration %d from %s%n", trainer.iteration(), start);
             } else if (resume) {
+                truncateLogs(0); // lines of a run killed before its first checkpoint would otherwise be doubled
                 err.println("no checkpoint in " + checkpoints + ": starting from " + policyDir);
             }
             run(trainer, checkpoints, pw);
@@ -206,6 +226,30 @@ public final class PpoCommand implements Callable<Integer> {
                     last.klPerSequence(), trainer.klController().value());
         }
         CheckpointDirs.latest(checkpoints).ifPresent(p -> pw.println("checkpoint: " + p));
+    }
+
+    /** Exactly one reward source: a reward model, or --direct-reward with one labeler. */
+    private void checkRewardSource(LabelerSource labeler) {
+        if (directReward && rewardDir != null) {
+            throw new IllegalArgumentException("reward: expected exactly one of --reward-model DIR or --direct-reward, found both");
+        }
+        if (!directReward && rewardDir == null) {
+            throw new IllegalArgumentException("reward: expected --reward-model DIR, or --direct-reward with --labeler DIR "
+                    + "or --server URL --model NAME, found neither");
+        }
+        if (directReward) {
+            labeler.validate(LabelerSource.Names.PPO);
+        } else if (labeler.anyGiven()) {
+            throw new IllegalArgumentException("--labeler, --server, --model, --api-key-env and --constitution: expected "
+                    + "only with --direct-reward, found them with --reward-model");
+        }
+    }
+
+    private SequenceRewarder rewardModelRewarder(HfTokenizer tok) {
+        requireSameTokenizer(policyDir, rewardDir);
+        ScalarHeadModel rewardModel = ScalarHeadModel.load(rewardDir);
+        rewardModel.freeze(n -> true);
+        return new RewardModelRewarder(rewardModel, minibatch, tok.specialTokens().padOrEos());
     }
 
     /** A value model from a sequence-classification folder, or from a causal LM with a fresh head (seeded). */

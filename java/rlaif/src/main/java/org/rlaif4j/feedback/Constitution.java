@@ -37,11 +37,14 @@ import org.rlaif4j.data.Jsonl;
  * @param principleMode how principles enter each comparison; {@code ensembleSize} is used by ENSEMBLE only
  * @param cotClamp      band for chain-of-thought probabilities, or null for none
  * @param scoreTokens   the score tokens of direct scoring, worth 1, 2, ..., n in order
+ * @param critiqueRequest Constitutional AI critique stage: what the model is asked to critique, {@code {principle}}
+ *                        replaced by the drawn principle's text
+ * @param revisionRequest Constitutional AI critique stage: how the model is asked to revise, same placeholder
  */
 public record Constitution(String name, String preamble, List<Principle> principles, PrincipleMode principleMode,
                            int ensembleSize, List<Exemplar> exemplars, String ending, List<String> labelTokens,
                            String cotPrompt, ClampBand cotClamp, String scorePreamble, String scoreEnding,
-                           List<String> scoreTokens) {
+                           List<String> scoreTokens, String critiqueRequest, String revisionRequest) {
     public static final String DEFAULT_ENDING = "Preferred Response=";
     public static final List<String> DEFAULT_LABEL_TOKENS = List.of("1", "2");
     public static final String DEFAULT_COT_PROMPT = "Consider the coherence, accuracy, helpfulness and harmlessness "
@@ -50,10 +53,14 @@ public record Constitution(String name, String preamble, List<Principle> princip
             + "principles below, on a scale from 1 (worst) to 10 (best).";
     public static final String DEFAULT_SCORE_ENDING = "Score=";
     public static final List<String> DEFAULT_SCORE_TOKENS = List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
+    public static final String DEFAULT_CRITIQUE_REQUEST = "Identify specific ways in which the assistant's last response "
+            + "does not follow this principle: {principle}";
+    public static final String DEFAULT_REVISION_REQUEST = "Rewrite the assistant's response so that it follows this "
+            + "principle: {principle}";
     private static final String DEFAULT_RESOURCE = "default-constitution.json";
     private static final List<String> FIELDS = List.of("name", "preamble", "principles", "principle_mode",
             "ensemble_size", "exemplars", "ending", "label_tokens", "cot_prompt", "cot_clamp", "score_preamble",
-            "score_ending", "score_tokens");
+            "score_ending", "score_tokens", "critique_request", "revision_request");
 
     public Constitution {
         principles = List.copyOf(principles);
@@ -66,6 +73,10 @@ public record Constitution(String name, String preamble, List<Principle> princip
         require(cotPrompt != null && !cotPrompt.isBlank(), "cot_prompt", "a non-empty string", cotPrompt);
         require(scorePreamble != null && !scorePreamble.isBlank(), "score_preamble", "a non-empty string", scorePreamble);
         require(scoreEnding != null && !scoreEnding.isEmpty(), "score_ending", "a non-empty string", scoreEnding);
+        require(critiqueRequest != null && !critiqueRequest.isBlank(), "critique_request", "a non-empty string",
+                critiqueRequest);
+        require(revisionRequest != null && !revisionRequest.isBlank(), "revision_request", "a non-empty string",
+                revisionRequest);
         require(labelTokens.size() == 2 && !labelTokens.get(0).equals(labelTokens.get(1))
                 && labelTokens.stream().noneMatch(String::isEmpty), "label_tokens",
                 "two distinct non-empty tokens", labelTokens);
@@ -171,7 +182,8 @@ public record Constitution(String name, String preamble, List<Principle> princip
                 PrincipleMode.parse(text(o, "principle_mode", "sample")), size == null ? 0 : size.asInt(), exemplars,
                 text(o, "ending", DEFAULT_ENDING), strings(o, "label_tokens", DEFAULT_LABEL_TOKENS),
                 text(o, "cot_prompt", DEFAULT_COT_PROMPT), clamp, text(o, "score_preamble", DEFAULT_SCORE_PREAMBLE),
-                text(o, "score_ending", DEFAULT_SCORE_ENDING), strings(o, "score_tokens", DEFAULT_SCORE_TOKENS));
+                text(o, "score_ending", DEFAULT_SCORE_ENDING), strings(o, "score_tokens", DEFAULT_SCORE_TOKENS),
+                text(o, "critique_request", DEFAULT_CRITIQUE_REQUEST), text(o, "revision_request", DEFAULT_REVISION_REQUEST));
     }
 
     private static String text(JsonNode o, String field, String fallback) {
@@ -222,6 +234,11 @@ public record Constitution(String name, String preamble, List<Principle> princip
         return out;
     }
 
+    /** The principle text put in place of {@code {principle}} in a critique or revision request. */
+    public static String fillPrinciple(String template, Principle principle) {
+        return template.replace("{principle}", principle.text());
+    }
+
     /** Every field, defaults filled in, in a fixed order: the form that is hashed. */
     public ObjectNode toJson() {
         ObjectNode o = Jsonl.mapper().createObjectNode();
@@ -250,6 +267,13 @@ public record Constitution(String name, String preamble, List<Principle> princip
         o.put("score_preamble", scorePreamble);
         o.put("score_ending", scoreEnding);
         scoreTokens.forEach(o.putArray("score_tokens")::add);
+        // the critique templates never shape a label: written only when changed, so hashes of labels stay as they were
+        if (!critiqueRequest.equals(DEFAULT_CRITIQUE_REQUEST)) {
+            o.put("critique_request", critiqueRequest);
+        }
+        if (!revisionRequest.equals(DEFAULT_REVISION_REQUEST)) {
+            o.put("revision_request", revisionRequest);
+        }
         return o;
     }
 
