@@ -3,7 +3,7 @@ package org.rlaif4j.feedback;
 import org.rlaif4j.model.tokenizer.Tokenizer;
 
 /** How prompts become token ids for a local model. */
-final class PromptEncoding {
+public final class PromptEncoding {
     private PromptEncoding() {
     }
 
@@ -11,7 +11,7 @@ final class PromptEncoding {
      * The tokens of {@code text}, after the BOS token when the tokenizer has one distinct from EOS
      * (Llama-style models are trained with it; GPT-2-style tokenizers, where BOS = EOS, are not).
      */
-    static long[] encode(Tokenizer tokenizer, String text) {
+    public static long[] encode(Tokenizer tokenizer, String text) {
         long[] ids = tokenizer.encode(text);
         long bos = tokenizer.specialTokens().bos();
         if (bos < 0 || bos == tokenizer.specialTokens().eos()) {
