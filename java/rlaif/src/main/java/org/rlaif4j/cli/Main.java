@@ -2,6 +2,7 @@ package org.rlaif4j.cli;
 
 import java.io.UncheckedIOException;
 import org.rlaif4j.data.DataFormatException;
+import org.rlaif4j.dist.DistributedException;
 import org.rlaif4j.feedback.LabelerServerException;
 import org.rlaif4j.model.UnsupportedConfigException;
 import picocli.CommandLine;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "rlaif4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "RLAIF on the JVM: AI feedback, reward models and PPO over native kernels.",
         subcommands = {KernelsCommand.class, ForwardCommand.class, GenerateCommand.class, LabelCommand.class,
-                TrainRmCommand.class, EvalCommand.class, SftCommand.class, CritiqueCommand.class, PpoCommand.class, PipelineCommand.class,
+                TrainRmCommand.class, EvalCommand.class, SftCommand.class, CritiqueCommand.class, PpoCommand.class,
+                PipelineCommand.class, ServeCommand.class, LaunchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -28,7 +30,7 @@ public final class Main implements Runnable {
      * with a one-line message on stderr and exit code 1 instead of a stack trace.
      */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+        CommandLine root = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, cl, parsed) -> {
                     if (!isUserError(e)) {
                         throw e;
@@ -37,12 +39,15 @@ public final class Main implements Runnable {
                     cl.getErr().flush();
                     return 1;
                 });
+        // `launch -n 2 train-rm --model ...`: everything after the worker's command name belongs to it
+        root.getSubcommands().get("launch").setStopAtPositional(true).setUnmatchedOptionsArePositionalParams(true);
+        return root;
     }
 
     private static boolean isUserError(Exception e) {
         return e instanceof IllegalArgumentException || e instanceof DataFormatException
                 || e instanceof UncheckedIOException || e instanceof LabelerServerException
-                || e instanceof UnsupportedConfigException;
+                || e instanceof UnsupportedConfigException || e instanceof DistributedException;
     }
 
     public static void main(String[] args) {

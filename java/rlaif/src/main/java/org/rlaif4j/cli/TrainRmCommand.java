@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.rlaif4j.data.BadLinePolicy;
+import org.rlaif4j.dist.DataParallel;
 import org.rlaif4j.reward.PairwiseMetrics;
 import org.rlaif4j.reward.RewardConfig;
 import org.rlaif4j.reward.RewardResult;
@@ -16,6 +17,7 @@ import org.rlaif4j.report.Progress;
 import org.rlaif4j.train.StepStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -103,6 +105,9 @@ public final class TrainRmCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
+    @Mixin
+    DistributedOptions dist;
+
     @Spec
     CommandSpec spec;
 
@@ -116,12 +121,16 @@ public final class TrainRmCommand implements Callable<Integer> {
                     Options.choice("--schedule", schedule, "cosine", "constant").equals("cosine"), weightDecay,
                     maxGradNorm, maxLength, Options.enumOf("--truncation", truncation, TruncationPolicy.class),
                     Options.enumOf("--bad-lines", badLines, BadLinePolicy.class), evalEvery, saveEvery, eceBins, evalBatch);
-            ProgressListener listener = new ProgressListener(out, err, quiet);
             RewardResult r;
-            try {
-                r = new RewardTrainer(config, listener).run();
-            } finally {
-                listener.close();
+            try (DataParallel dp = DataParallel.open(dist.resolve());
+                 ProgressListener listener = new ProgressListener(out, err, quiet)) {
+                r = new RewardTrainer(config, listener, dp).run();
+                if (!dp.isMain()) { // rank 0 reports; the others confirm they ended in sync
+                    out.printf(Locale.ROOT, "rank %d of %d: done; max |parameter - rank 0's| = %.3g%n", dp.rank(),
+                            dp.worldSize(), r.maxDriftFromRankZero());
+                    out.flush();
+                    return 0;
+                }
             }
             out.printf(Locale.ROOT, "reward model (%s, %d steps, %d train / %d eval pairs) saved to %s%n", r.init(),
                     r.steps(), r.trainPairs(), r.evalPairs(), r.modelDir());

@@ -13,7 +13,10 @@ import java.nio.file.Path;
  * @param skippedLines     bad lines skipped under {@code --bad-lines skip}
  * @param eval             metrics on the held-out pairs at the end, or null without an eval split
  * @param finalLoss        training loss of the last step
+ * @param ranks            processes that trained it (1 unless data-parallel)
+ * @param maxDriftFromRankZero largest |difference| between this rank's parameters and rank 0's at the end (0 when in sync)
  */
 public record RewardResult(Path modelDir, String init, long steps, long resumedFromStep, int trainPairs, int evalPairs,
-                           int skippedLines, PairwiseMetrics eval, double finalLoss) {
+                           int skippedLines, PairwiseMetrics eval, double finalLoss, int ranks,
+                           double maxDriftFromRankZero) {
 }

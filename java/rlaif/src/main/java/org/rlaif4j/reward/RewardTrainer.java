@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.rlaif4j.data.AtomicFiles;
 import org.rlaif4j.data.Jsonl;
+import org.rlaif4j.dist.DataParallel;
 import org.rlaif4j.kernels.Tensors;
 import org.rlaif4j.model.ModelConfig;
 import org.rlaif4j.model.Ops;
@@ -59,10 +60,23 @@ public final class RewardTrainer {
 
     private final RewardConfig config;
     private final Listener listener;
+    private final DataParallel dp;
 
     public RewardTrainer(RewardConfig config, Listener listener) {
+        this(config, listener, DataParallel.single());
+    }
+
+    /**
+     * Data-parallel training: each of {@code dp.worldSize()} ranks takes its own {@code microBatch *
+     * gradAccum} pairs of every step (so a step sees world × that many), gradients are averaged over
+     * the ranks before clipping, and only rank 0 evaluates, writes metrics, checkpoints and the model
+     * and calls {@code listener}. The incomplete last step of an epoch is dropped so every rank has a
+     * full share.
+     */
+    public RewardTrainer(RewardConfig config, Listener listener, DataParallel dp) {
         this.config = config;
-        this.listener = listener;
+        this.dp = dp;
+        this.listener = dp.isMain() ? listener : new Listener() { };
     }
 
     /** Runs (or resumes) the training described by the config. */
@@ -93,34 +107,50 @@ public final class RewardTrainer {
             listener.warning(w);
         });
         PreferenceData.Split split = PreferenceData.split(all, config.evalFraction(), config.seed());
-        long stepsPerEpoch = (split.train().size() + config.pairsPerStep() - 1) / config.pairsPerStep();
+        int world = dp.worldSize();
+        long globalPairs = (long) config.pairsPerStep() * world;
+        long stepsPerEpoch = world == 1 ? (split.train().size() + globalPairs - 1) / globalPairs
+                : split.train().size() / globalPairs;
+        if (stepsPerEpoch == 0) {
+            throw new IllegalArgumentException("training pairs: " + world + " ranks × --micro-batch × --grad-accum = "
+                    + globalPairs + " pairs per step, found only " + split.train().size() + " training pairs");
+        }
         long totalSteps = config.maxSteps() > 0 ? config.maxSteps() : stepsPerEpoch * config.epochs();
 
-        AtomicDirectory.removeTemporaries(out);
+        if (dp.isMain()) {
+            AtomicDirectory.removeTemporaries(out);
+        }
         ObjectNode trajectory = config.trajectoryJson();
+        if (world > 1) {
+            trajectory.put("world_size", world); // a resumed run must shard the data the same way
+        }
         Optional<TrainingCheckpoint> resume = TrainingCheckpoint.latest(out);
         resume.ifPresent(c -> c.checkSameSettings(trajectory));
         long start = resume.map(TrainingCheckpoint::step).orElse(0L);
+        checkSameStart(start);
         ScalarHeadModel model = resume.isPresent() ? ScalarHeadModel.load(resume.get().dir())
                 : fromRewardModel ? ScalarHeadModel.load(config.model())
                 : ScalarHeadModel.fromCausalLm(config.model(), config.seed());
         String init = fromRewardModel ? "reward-model" : "causal-lm";
         RewardScorer scorer = new RewardScorer(model, encoder);
+        dp.broadcast(new ArrayList<>(model.namedParameters().values())); // every rank starts from rank 0's weights
 
         LrSchedule base = config.cosine()
                 ? LrSchedule.warmupCosine(config.lr(), Math.min(config.warmupSteps(), totalSteps), totalSteps, config.minLr())
                 : warmupConstant(config.lr(), config.warmupSteps());
         // TrainStep counts from 0 in this process; shift so a resumed run continues the same schedule.
         TrainStep trainStep = new TrainStep(model, AdamWConfig.of(config.lr()).withWeightDecay(config.weightDecay()),
-                s -> base.lr(s + start), config.maxGradNorm());
+                s -> base.lr(s + start), config.maxGradNorm(), dp::averageGradients);
         resume.ifPresent(c -> c.loadOptimizer(trainStep.optimizer()));
 
-        restartMetrics(out.resolve(METRICS), start);
+        if (dp.isMain()) {
+            restartMetrics(out.resolve(METRICS), start);
+        }
         listener.started(start, totalSteps, split.train().size(), split.eval().size(), init);
         PairwiseMetrics evalMetrics = null;
         double lastLoss = Double.NaN;
-        try (MetricsLog metrics = MetricsLog.open(out.resolve(METRICS))) {
-            if (start == 0 && !split.eval().isEmpty()) {
+        try (MetricsLog metrics = dp.isMain() ? MetricsLog.open(out.resolve(METRICS)) : null) {
+            if (dp.isMain() && start == 0 && !split.eval().isEmpty()) {
                 evalMetrics = evaluate(scorer, split.eval(), 0, metrics);
             }
             List<PreferenceExample> order = null;
@@ -131,19 +161,22 @@ public final class RewardTrainer {
                     order = epochOrder(split.train(), epoch);
                     orderEpoch = epoch;
                 }
-                int from = (int) ((step % stepsPerEpoch) * config.pairsPerStep());
+                // this rank's share of the step's world × pairsPerStep pairs
+                int from = (int) ((step % stepsPerEpoch) * globalPairs + (long) dp.rank() * config.pairsPerStep());
                 List<PreferenceExample> batch = order.subList(from, Math.min(order.size(), from + config.pairsPerStep()));
                 List<List<PreferenceExample>> micro = partition(batch, config.microBatch());
                 double divisor = (double) batch.size() / micro.size();
                 int[] correct = {0, 0};
                 // dropout masks depend on the step alone, so a resumed run draws the same ones
-                torch.manual_seed(config.seed() * 1_000_003L + step);
+                torch.manual_seed(config.seed() * 1_000_003L + step + 7_919L * dp.rank());
                 model.train(true);
                 StepStats stats = trainStep.step(micro, mb -> microBatchLoss(scorer, mb, divisor, correct));
                 model.train(false);
-                lastLoss = stats.loss();
+                double[] reduced = dp.sum(new double[] {stats.loss(), correct[0], correct[1]}); // ranks' shares are equal
+                lastLoss = reduced[0] / world;
+                stats = new StepStats(stats.step(), lastLoss, stats.gradNorm(), stats.lr());
                 long done = step + 1;
-                double trainAcc = correct[1] == 0 ? Double.NaN : (double) correct[0] / correct[1];
+                double trainAcc = reduced[2] == 0 ? Double.NaN : reduced[1] / reduced[2];
                 Map<String, Number> row = new LinkedHashMap<>();
                 row.put("step", done);
                 row.put("epoch", (double) done / stepsPerEpoch);
@@ -151,25 +184,41 @@ public final class RewardTrainer {
                 row.put("train_accuracy", trainAcc);
                 row.put("lr", stats.lr());
                 row.put("grad_norm", stats.gradNorm());
-                metrics.log(row);
+                if (metrics != null) {
+                    metrics.log(row);
+                }
                 listener.stepped(new StepStats(step, stats.loss(), stats.gradNorm(), stats.lr()), trainAcc);
                 boolean last = done == totalSteps;
-                if (!split.eval().isEmpty() && (last || (config.evalEvery() > 0 && done % config.evalEvery() == 0))) {
+                if (dp.isMain() && !split.eval().isEmpty() && (last || (config.evalEvery() > 0 && done % config.evalEvery() == 0))) {
                     evalMetrics = evaluate(scorer, split.eval(), done, metrics);
                 }
-                if (!last && config.saveEvery() > 0 && done % config.saveEvery() == 0) {
+                if (dp.isMain() && !last && config.saveEvery() > 0 && done % config.saveEvery() == 0) {
                     TrainingCheckpoint.write(out, done, model, trainStep.optimizer(), trajectory);
                 }
             }
         }
-        AtomicDirectory.write(modelOut, model::save);
         RewardResult result = new RewardResult(modelOut, init, totalSteps, start, split.train().size(),
-                split.eval().size(), warnings.size(), evalMetrics, lastLoss);
-        writeReports(out, result);
-        for (TrainingCheckpoint c : TrainingCheckpoint.all(out)) {
-            AtomicDirectory.deleteTree(c.dir()); // only needed to resume, and the run is complete
+                split.eval().size(), warnings.size(), evalMetrics, lastLoss, world,
+                dp.maxDifferenceFromRankZero(new ArrayList<>(model.namedParameters().values())));
+        if (dp.isMain()) {
+            AtomicDirectory.write(modelOut, model::save);
+            writeReports(out, result);
+            for (TrainingCheckpoint c : TrainingCheckpoint.all(out)) {
+                AtomicDirectory.deleteTree(c.dir()); // only needed to resume, and the run is complete
+            }
         }
+        dp.barrier(); // no rank reports success before rank 0 has saved the model
         return result;
+    }
+
+    /** Every rank must resume from the same step: they all read rank 0's checkpoints from {@code --out}. */
+    private void checkSameStart(long start) {
+        double[] s = dp.sum(new double[] {start, (double) start * start});
+        int w = dp.worldSize();
+        if (s[0] * s[0] != s[1] * w) { // all equal iff (Σx)² = w·Σx²
+            throw new IllegalStateException("rank " + dp.rank() + " resumes at step " + start + " but the ranks disagree "
+                    + "(mean step " + s[0] / w + "); resuming a data-parallel run needs --out on storage every rank reads");
+        }
     }
 
     private static Tensor microBatchLoss(RewardScorer scorer, List<PreferenceExample> mb, double divisor, int[] correct) {
@@ -288,6 +337,7 @@ public final class RewardTrainer {
         o.put("train_pairs", r.trainPairs());
         o.put("eval_pairs", r.evalPairs());
         o.put("skipped_lines", r.skippedLines());
+        o.put("ranks", r.ranks());
         putNumber(o, "final_train_loss", r.finalLoss());
         if (r.eval() != null) {
             ObjectNode e = o.putObject("eval");

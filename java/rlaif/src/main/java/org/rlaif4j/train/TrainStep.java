@@ -1,6 +1,7 @@
 package org.rlaif4j.train;
 
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
@@ -18,12 +19,23 @@ public final class TrainStep {
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final double maxGradNorm;
+    private final Consumer<List<Tensor>> gradientSync;
     private long steps;
 
     /**
      * @param maxGradNorm clip threshold; 0 or less disables clipping (the norm is still reported)
      */
     public TrainStep(PretrainedModel model, AdamWConfig cfg, LrSchedule schedule, double maxGradNorm) {
+        this(model, cfg, schedule, maxGradNorm, params -> { });
+    }
+
+    /**
+     * @param gradientSync called with the trainable parameters after the last backward and before
+     *                     clipping: data-parallel training averages the gradients over the ranks here
+     */
+    public TrainStep(PretrainedModel model, AdamWConfig cfg, LrSchedule schedule, double maxGradNorm,
+                     Consumer<List<Tensor>> gradientSync) {
+        this.gradientSync = gradientSync;
         this.model = model;
         this.optimizer = Optimizers.adamW(model.namedParameters(), cfg);
         this.schedule = schedule;
@@ -57,6 +69,7 @@ public final class TrainStep {
             }
         }
         List<Tensor> params = model.trainableParameters();
+        gradientSync.accept(params);
         double norm = maxGradNorm > 0 ? GradClip.clip(params, maxGradNorm) : GradClip.globalNorm(params);
         double lr = schedule.lr(steps);
         Optimizers.setLr(optimizer, lr);
