@@ -3,8 +3,6 @@ package org.rlaif4j.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,23 +10,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rlaif4j.data.Jsonl;
 import org.rlaif4j.reward.Synthetic;
-import picocli.CommandLine;
 
 /** {@code train-rm} and {@code eval} through the real command line, with captured outputs. */
 class RewardEvalCliTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private static JsonNode json(Path p) throws Exception {
@@ -41,7 +30,7 @@ class RewardEvalCliTest {
         Path ai = Synthetic.write(tmp.resolve("ai.jsonl"), Synthetic.pairs(96, 5));
         Path human = Synthetic.write(tmp.resolve("human.jsonl"), Synthetic.pairs(32, 6));
         Path out = tmp.resolve("rm");
-        Run r = run("train-rm", "--model", lm.toString(), "--data", ai + ":1.0", "--data", human + ":0.3",
+        CliRun r = run("train-rm", "--model", lm.toString(), "--data", ai + ":1.0", "--data", human + ":0.3",
                 "--out", out.toString(), "--epochs", "2", "--micro-batch", "16", "--lr", "3e-3", "--warmup-steps", "2",
                 "--eval-fraction", "0.25", "--eval-every", "4", "--quiet");
         assertEquals(0, r.exitCode(), r.out() + r.err());
@@ -68,7 +57,7 @@ class RewardEvalCliTest {
         Path pairFile = tmp.resolve("pairs.jsonl");
         Files.writeString(pairFile, pairs);
         Path evalOut = tmp.resolve("eval");
-        Run w = run("eval", "win-rate", "--pairs", pairFile.toString(), "--judge-rm", out.resolve("model").toString(),
+        CliRun w = run("eval", "win-rate", "--pairs", pairFile.toString(), "--judge-rm", out.resolve("model").toString(),
                 "--out", evalOut.toString(), "--both-orders");
         assertEquals(0, w.exitCode(), w.out() + w.err());
         JsonNode wr = json(evalOut.resolve("win_rate.json"));
@@ -85,7 +74,7 @@ class RewardEvalCliTest {
         Path data = tmp.resolve("bad.jsonl");
         Files.writeString(data, "{\"prompt\": \"q:a \", \"chosen\": \"ab\", \"rejected\": \"cd\"}\n\n{oops\n");
         Path out = tmp.resolve("out");
-        Run r = run("train-rm", "--model", lm.toString(), "--data", data.toString(), "--out", out.toString(), "--quiet");
+        CliRun r = run("train-rm", "--model", lm.toString(), "--data", data.toString(), "--out", out.toString(), "--quiet");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().startsWith("error: " + data + ":3: not valid JSON"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
@@ -113,7 +102,7 @@ class RewardEvalCliTest {
                 "{\"id\": \"2\", \"prompt\": \"p2\", \"response_a\": \"x\", \"response_b\": \"y\", \"p_a\": 0.5}",
                 "{\"id\": \"3\", \"prompt\": \"p3\", \"response_a\": \"x\", \"response_b\": \"y\", \"p_a\": 0.1}"));
         Path out = tmp.resolve("eval");
-        Run r = run("eval", "alignment", "--ai", ai.toString(), "--human", human.toString(), "--out", out.toString());
+        CliRun r = run("eval", "alignment", "--ai", ai.toString(), "--human", human.toString(), "--out", out.toString());
         assertEquals(0, r.exitCode(), r.out() + r.err());
         JsonNode a = json(out.resolve("alignment.json"));
         assertEquals(1, a.get("agree").asInt(), "pair 1 agrees after the A/B swap");

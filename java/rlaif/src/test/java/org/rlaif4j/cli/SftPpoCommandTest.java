@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +17,6 @@ import org.rlaif4j.model.ScalarHeadModel;
 import org.rlaif4j.model.tokenizer.CharTokenizer;
 import org.rlaif4j.report.MetricsLog;
 import org.rlaif4j.train.CheckpointDirs;
-import picocli.CommandLine;
 
 /** {@code sft} then {@code ppo} from the command line on tiny checkpoints, including stop and resume. */
 class SftPpoCommandTest {
@@ -30,16 +27,8 @@ class SftPpoCommandTest {
     private static Path sftData;
     private static Path prompts;
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @BeforeAll
@@ -76,7 +65,7 @@ class SftPpoCommandTest {
     @Test
     void sftThenPpoStopAndResumeMatchesAnUninterruptedRun() throws Exception {
         Path sftOut = tmp.resolve("sft-out");
-        Run sft = run("sft", "--model", base.toString(), "--data", sftData.toString(), "--eval-fraction", "0.2",
+        CliRun sft = run("sft", "--model", base.toString(), "--data", sftData.toString(), "--eval-fraction", "0.2",
                 "--out", sftOut.toString(), "--epochs", "3", "--batch-size", "2", "--lr", "1e-2", "--warmup", "1", "--quiet");
         assertEquals(0, sft.exitCode(), sft.out() + sft.err());
         assertTrue(sft.out().contains("4 train / 1 eval examples"), sft.out());
@@ -85,16 +74,16 @@ class SftPpoCommandTest {
         assertEquals(6, MetricsLog.read(sftOut.resolve("metrics.jsonl")).size(), "2 steps x 3 epochs");
 
         Path straight = tmp.resolve("ppo-straight");
-        Run s = run(ppoArgs(policy, straight, 3));
+        CliRun s = run(ppoArgs(policy, straight, 3));
         assertEquals(0, s.exitCode(), s.out() + s.err());
 
         Path resumed = tmp.resolve("ppo-resumed");
-        Run first = run(ppoArgs(policy, resumed, 2));
+        CliRun first = run(ppoArgs(policy, resumed, 2));
         assertEquals(0, first.exitCode(), first.out() + first.err());
-        Run refused = run(ppoArgs(policy, resumed, 3));
+        CliRun refused = run(ppoArgs(policy, resumed, 3));
         assertNotEquals(0, refused.exitCode());
         assertTrue(refused.err().contains("--resume"), refused.err());
-        Run second = run(ppoArgs(policy, resumed, 3, "--resume"));
+        CliRun second = run(ppoArgs(policy, resumed, 3, "--resume"));
         assertEquals(0, second.exitCode(), second.out() + second.err());
         assertTrue(second.err().contains("resuming after iteration 2"), second.err());
 
@@ -117,13 +106,13 @@ class SftPpoCommandTest {
 
     @Test
     void badOptionsFailWithTheOptionNamed() {
-        Run r = run(ppoArgs(base, tmp.resolve("bad"), 1, "--advantage", "a2c"));
+        CliRun r = run(ppoArgs(base, tmp.resolve("bad"), 1, "--advantage", "a2c"));
         assertNotEquals(0, r.exitCode());
         assertTrue(r.err().contains("--advantage: expected one of gae, rloo, grpo, found 'a2c'"), r.err());
-        Run e = run(ppoArgs(base, tmp.resolve("eager"), 1, "--eager", "--value-model", base.toString()));
+        CliRun e = run(ppoArgs(base, tmp.resolve("eager"), 1, "--eager", "--value-model", base.toString()));
         assertEquals(0, e.exitCode(), "a causal LM as value model gets a fresh head: " + e.out() + e.err());
         assertTrue(e.out().contains("ppo: iteration 1"), e.out());
-        Run g = run(ppoArgs(base, tmp.resolve("grpo"), 1, "--advantage", "grpo", "--samples-per-prompt", "2",
+        CliRun g = run(ppoArgs(base, tmp.resolve("grpo"), 1, "--advantage", "grpo", "--samples-per-prompt", "2",
                 "--loss-path", "split"));
         assertEquals(0, g.exitCode(), g.out() + g.err());
         Path otherTok = tmp.resolve("rm-other-tokenizer");
@@ -138,7 +127,7 @@ class SftPpoCommandTest {
         new CharTokenizer("hgfedcba").save(otherTok);
         List<String> args = new java.util.ArrayList<>(List.of(ppoArgs(base, tmp.resolve("mismatch"), 1)));
         args.set(args.indexOf(rewardModel.toString()), otherTok.toString());
-        Run m = run(args.toArray(new String[0]));
+        CliRun m = run(args.toArray(new String[0]));
         assertNotEquals(0, m.exitCode());
         assertTrue(m.err().contains("--reward-model: expected the policy's tokenizer"), m.err());
     }
