@@ -25,6 +25,7 @@ import org.rlaif4j.model.tokenizer.HfTokenizer;
 import org.rlaif4j.report.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -68,14 +69,8 @@ public final class CritiqueCommand implements Callable<Integer> {
     @Option(names = "--critique-max-tokens", paramLabel = "N", defaultValue = "64", description = "Longest critique (default ${DEFAULT-VALUE}).")
     int critiqueMaxTokens;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "Sampling temperature (default ${DEFAULT-VALUE}).")
-    double temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Keep the k most likely tokens, 0 = all (default ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1.0", description = "Nucleus sampling mass (default ${DEFAULT-VALUE}).")
-    double topP;
+    @Mixin
+    SamplingFlags sampling;
 
     @Option(names = "--seed", paramLabel = "SEED", defaultValue = "0", description = "With the prompt id, fixes the prompt's principles and samples (default ${DEFAULT-VALUE}).")
     long seed;
@@ -119,7 +114,7 @@ public final class CritiqueCommand implements Callable<Integer> {
         try (HfTokenizer tokenizer = HfTokenizer.load(model);
                 AppendLog sft = AppendLog.open(out, "id");
                 AppendLog chains = AppendLog.open(chainFile, "id")) {
-            CritiqueLoop loop = new CritiqueLoop(new LmTextModel(lm, tokenizer, modelName, temperature, topK, topP, tooLong),
+            CritiqueLoop loop = new CritiqueLoop(new LmTextModel(lm, tokenizer, modelName, sampling.temperature, sampling.topK, sampling.topP, tooLong),
                     constitution, config);
             Map<String, ObjectNode> pending = checkResumable(lines, chains, sft, modelName, constitution.sha256());
             long done = lines.stream().filter(l -> sft.contains(InputFiles.idOf(l))).count();

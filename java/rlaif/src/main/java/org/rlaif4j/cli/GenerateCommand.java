@@ -22,6 +22,7 @@ import org.rlaif4j.model.tokenizer.HfTokenizer;
 import org.rlaif4j.report.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -54,14 +55,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Longest response (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0", description = "Sampling temperature (default ${DEFAULT-VALUE}).")
-    double temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Keep the k most likely tokens, 0 = all (default ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1.0", description = "Nucleus sampling mass (default ${DEFAULT-VALUE}).")
-    double topP;
+    @Mixin
+    SamplingFlags sampling;
 
     @Option(names = "--seed", paramLabel = "SEED", defaultValue = "0", description = "Seed; with the prompt id it fixes each prompt's responses (default ${DEFAULT-VALUE}).")
     long seed;
@@ -84,7 +79,7 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        SamplingOptions options = new SamplingOptions(responses, maxNewTokens, temperature, topK, topP, seed, tooLong);
+        SamplingOptions options = new SamplingOptions(responses, maxNewTokens, sampling.temperature, sampling.topK, sampling.topP, seed, tooLong);
         List<Line<ObjectNode>> lines = InputFiles.readUnique(prompts, o -> Jsonl.requireString(o, "prompt", false),
                 badLines, msg -> {
                     stderr.println("warning: skipped " + msg);
