@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "rlaif4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "RLAIF on the JVM: AI feedback, reward models and PPO over native kernels.",
         subcommands = {KernelsCommand.class, ForwardCommand.class, GenerateCommand.class, LabelCommand.class,
-                TrainRmCommand.class, EvalCommand.class, SftCommand.class, PpoCommand.class,
+                TrainRmCommand.class, EvalCommand.class, SftCommand.class, PpoCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -103,7 +103,11 @@ public final class CheckpointDirs {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    /** Deletes {@code dir} and everything under it; a missing folder is fine. */
+    public static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
