@@ -31,17 +31,22 @@ public record DemoConfig(long seed, int pairPrompts, double rmHoldout, int rmEpo
     }
 
     public static DemoConfig full() {
-        return new DemoConfig(1, 512, 0.25, 3, 512, 60, 16, 4, 2, 5e-4, 0.05, 400, false);
+        return new DemoConfig(1, 256, 0.25, 2, 256, 30, 8, 4, 2, 1e-3, 0.02, 300, false);
     }
 
     /** The CI run: a fraction of the work, still enough comparisons to tell a real gain from chance. */
     public static DemoConfig reduced() {
-        return new DemoConfig(1, 96, 0.25, 2, 128, 20, 8, 4, 2, 5e-4, 0.05, 128, false);
+        return new DemoConfig(1, 64, 0.25, 2, 128, 12, 8, 4, 2, 1e-3, 0.02, 128, false);
     }
 
     public DemoConfig withSeed(long s) {
         return new DemoConfig(s, pairPrompts, rmHoldout, rmEpochs, ppoPrompts, ppoIterations, ppoBatchPrompts,
                 ppoSamples, ppoEpochs, ppoLr, klCoef, evalPrompts, direct);
+    }
+
+    public DemoConfig withRmHoldout(double share) {
+        return new DemoConfig(seed, pairPrompts, share, rmEpochs, ppoPrompts, ppoIterations, ppoBatchPrompts, ppoSamples,
+                ppoEpochs, ppoLr, klCoef, evalPrompts, direct);
     }
 
     public DemoConfig withDirect(boolean on) {

@@ -269,7 +269,7 @@ public final class DemoPipeline {
         Path rmOut = out.resolve("rm");
         CheckpointDirs.deleteTree(rmOut); // a rerun trains afresh
         RewardConfig rc = new RewardConfig(policyDir, List.of(new WeightedSource(data, 1.0)), rmOut, 0.0, cfg.seed(),
-                cfg.rmEpochs(), 0, 16, 1, 1e-3, 5, 1e-4, true, 0.0, 1.0, DemoModels.policyConfig().maxPositions(),
+                cfg.rmEpochs(), 0, 16, 1, 1e-3, 5, 1e-4, true, 0.0, 1.0, 0,
                 TruncationPolicy.LEFT, BadLinePolicy.FAIL, 0, 0, 10, 64);
         long total = (long) Math.ceil(train.size() / 16.0) * cfg.rmEpochs();
         try (Progress bar = Progress.start("reward model", total, 0, "steps", quiet, err)) {
@@ -286,8 +286,8 @@ public final class DemoPipeline {
 
     /** {accuracy vs annotators, accuracy vs the rater's strict preference} on the held-out pairs. */
     private Proportion[] rewardAccuracy(ScalarHeadModel rm, List<PairRecord> pairs, boolean[] human, List<Integer> holdout) {
-        RewardScorer scorer = new RewardScorer(rm, new PairEncoder(DemoModels.TOKENIZER,
-                DemoModels.policyConfig().maxPositions(), TruncationPolicy.LEFT));
+        RewardScorer scorer = new RewardScorer(rm, new PairEncoder(DemoModels.TOKENIZER, rm.config().maxPositions(),
+                TruncationPolicy.LEFT));
         List<String> prompts = new ArrayList<>();
         List<String> responses = new ArrayList<>();
         for (int i : holdout) {
@@ -350,7 +350,7 @@ public final class DemoPipeline {
         for (int i = 0; i < steps * batch; i++) {
             data.add(ideal.get(i % ideal.size()));
         }
-        SftConfig sc = new SftConfig(1, batch, 1, cfg.ppoLr(), 0, 0.0, 1.0, DemoModels.policyConfig().maxPositions(), 0, 0,
+        SftConfig sc = new SftConfig(1, batch, 1, cfg.ppoLr(), 0, 0.0, 1.0, lm.config().maxPositions(), 0, 0,
                 1, cfg.seed());
         Path dir = out.resolve("control");
         CheckpointDirs.deleteTree(dir);

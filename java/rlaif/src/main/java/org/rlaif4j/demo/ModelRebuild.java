@@ -43,12 +43,13 @@ public final class ModelRebuild {
      * @param policyExamples SFT examples of the policy, styles drawn from {@link StyleMix#IMPERFECT}
      * @param labelerPairs   rater-labelled pairs of the labeler, each shown in both orders
      * @param labelerScored  direct-scoring examples of the labeler
+     * @param batchSize      examples per step of the policy; {@code labelerBatch} of the labeler
      */
     public record Config(long seed, int policyExamples, int policyEpochs, double policyLr, int labelerPairs,
-                         int labelerScored, int labelerEpochs, double labelerLr, int batchSize) {
+                         int labelerScored, int labelerEpochs, double labelerLr, int batchSize, int labelerBatch) {
         public Config {
             if (policyExamples < 1 || labelerPairs < 1 || labelerScored < 0 || policyEpochs < 1 || labelerEpochs < 1
-                    || batchSize < 1) {
+                    || batchSize < 1 || labelerBatch < 1) {
                 throw new IllegalArgumentException("rebuild sizes: expected policyExamples, labelerPairs, epochs and "
                         + "batchSize >= 1 and labelerScored >= 0, found " + this);
             }
@@ -56,7 +57,7 @@ public final class ModelRebuild {
 
         /** The settings of the shipped models. */
         public static Config shipped() {
-            return new Config(20240, 3000, 8, 3e-3, 1500, 600, 3, 1e-3, 32);
+            return new Config(20240, 3000, 8, 3e-3, 1200, 400, 1, 2e-3, 32, 16);
         }
     }
 
@@ -70,23 +71,18 @@ public final class ModelRebuild {
         int threads = torch.get_num_threads();
         torch.set_num_threads(1); // one thread: reductions in a fixed order, so the bytes are reproducible
         try {
-            Constitution constitution = DemoConstitution.load();
             Path work = out.resolve("work");
             List<SftExample> policyData = DemoData.styled(cfg.policyExamples(), cfg.seed() + 1, StyleMix.IMPERFECT);
             CausalLm policyLm = CausalLm.random(DemoModels.policyConfig(), cfg.seed() + 2);
-            Path policy = train(policyLm, policyData, cfg.policyEpochs(), cfg.policyLr(), cfg, work.resolve(POLICY),
-                    out.resolve(POLICY), quiet, err);
-            // The labeler starts from the trained policy's weights with the longer context.
+            Path policy = train(policyLm, policyData, cfg.policyEpochs(), cfg.policyLr(), cfg.batchSize(), cfg.seed(),
+                    work.resolve(POLICY), out.resolve(POLICY), quiet, err);
+            // The labeler starts from the trained policy's weights (float32) with the longer context.
             Path init = work.resolve("labeler-init");
             policyLm.save(init);
             ObjectNode labelerJson = DemoModels.labelerConfig().json();
             labelerJson.putArray("architectures").add("LlamaForCausalLM");
             AtomicFiles.writeString(init.resolve("config.json"), labelerJson.toPrettyString());
-            List<PairRecord> pairs = DemoData.styledPairs(cfg.labelerPairs(), cfg.seed() + 3, "rebuild");
-            List<SftExample> labelerData = DemoData.labeler(pairs, constitution, DemoData.rater(), cfg.labelerScored(),
-                    cfg.seed() + 4);
-            Path labeler = train(CausalLm.load(init), labelerData, cfg.labelerEpochs(), cfg.labelerLr(), cfg,
-                    work.resolve(LABELER), out.resolve(LABELER), quiet, err);
+            Path labeler = trainLabeler(init, out, cfg, quiet, err);
             CheckpointDirs.deleteTree(work);
             Map<String, String> sums = new TreeMap<>();
             sums.putAll(checksums(out, policy));
@@ -97,10 +93,22 @@ public final class ModelRebuild {
         }
     }
 
-    private static Path train(CausalLm lm, List<SftExample> data, int epochs, double lr, Config cfg, Path work,
+    /**
+     * The labeler stage alone, from {@code init} (the trained policy saved in float32 with the
+     * labeler's config), into {@code out/labeler}; the caller sets libtorch's threads.
+     */
+    static Path trainLabeler(Path init, Path out, Config cfg, boolean quiet, PrintStream err) {
+        Constitution constitution = DemoConstitution.load();
+        List<PairRecord> pairs = DemoData.styledPairs(cfg.labelerPairs(), cfg.seed() + 3, "rebuild");
+        List<SftExample> labelerData = DemoData.labeler(pairs, constitution, DemoData.rater(), cfg.labelerScored(),
+                cfg.seed() + 4);
+        return train(CausalLm.load(init), labelerData, cfg.labelerEpochs(), cfg.labelerLr(), cfg.labelerBatch(),
+                cfg.seed(), out.resolve("work").resolve(LABELER), out.resolve(LABELER), quiet, err);
+    }
+
+    private static Path train(CausalLm lm, List<SftExample> data, int epochs, double lr, int batch, long seed, Path work,
                               Path target, boolean quiet, PrintStream err) {
-        SftConfig sft = new SftConfig(epochs, cfg.batchSize(), 1, lr, 20, 0.0, 1.0, lm.config().maxPositions(), 0, 0, 1,
-                cfg.seed());
+        SftConfig sft = new SftConfig(epochs, batch, 1, lr, 20, 0.0, 1.0, lm.config().maxPositions(), 0, 0, 1, seed);
         new SftTrainer(lm, DemoModels.TOKENIZER, sft).train(data, List.of(), work, quiet, err);
         return CheckpointDirs.writeDir(target, dir -> {
             lm.save(dir, ScalarType.Half, PretrainedModel.DEFAULT_MAX_SHARD_BYTES);
