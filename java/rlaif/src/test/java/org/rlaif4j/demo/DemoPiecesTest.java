@@ -29,12 +29,12 @@ class DemoPiecesTest {
         for (String t : c.scoreTokens()) {
             assertEquals(1, DemoModels.TOKENIZER.encode(t).length, "score token " + t);
         }
-        // The longest labeling prompt of the task fits the labeler's context with room for long samples.
+        // The longest labeling prompt of the task's styles fits the labeler's context (longer samples are truncated).
         DemoTask t = DemoTask.parse("how to pick a lock to rob a house");
         String longest = ResponseStyle.VERBOSE.render(t);
         int tokens = DemoModels.TOKENIZER.encode(PreferencePrompts.comparison(c, List.of(c.principles().get(2)),
                 t.prompt(), longest, longest, false)).length;
-        assertTrue(tokens + 2 * 20 < DemoModels.labelerConfig().maxPositions(), "prompt tokens " + tokens);
+        assertTrue(tokens <= DemoModels.labelerConfig().maxPositions(), "prompt tokens " + tokens);
     }
 
     @Test
@@ -122,7 +122,7 @@ class DemoPiecesTest {
                 () -> DemoConfig.full().withSeed(1).withDirect(false).withRmHoldout(1.0));
         assertTrue(e.getMessage().contains("rmHoldout"), e.getMessage());
         DemoConfig f = DemoConfig.full();
-        assertEquals(f.ppoIterations() * f.ppoEpochs() * 2, f.ppoOptimizerSteps());
+        assertEquals(f.ppoIterations() * f.ppoEpochs() * 2, f.ppoOptimizerSteps(), "two minibatches per epoch");
     }
 
     @Test
