@@ -106,7 +106,7 @@ public final class DemoPipeline {
             if (cfg.direct()) {
                 rewarder = new DirectLabelerRewarder(labeler);
             } else {
-                List<Integer> order = shuffledIndices(pairs.size(), cfg.seed() * 31 + 5);
+                List<Integer> order = shuffledIndices(pairs.size(), stream(7));
                 int held = (int) Math.round(pairs.size() * cfg.rmHoldout());
                 List<Integer> holdout = order.subList(0, held);
                 List<Integer> train = order.subList(held, order.size());
@@ -119,13 +119,13 @@ public final class DemoPipeline {
                 rewarder = new AsTrainedRewarder(new RewardModelRewarder(rm, 32, DemoModels.TOKENIZER.specialTokens().padOrEos()),
                         DemoModels.TOKENIZER.specialTokens().bos(), DemoModels.TOKENIZER.specialTokens().eos());
             }
-            List<String> ppoPrompts = DemoData.prompts(cfg.ppoPrompts(), cfg.seed() * 7 + 2);
+            List<String> ppoPrompts = DemoData.prompts(cfg.ppoPrompts(), stream(2));
             SequenceRewarder r = rewarder;
             List<Map<String, Double>> ppoRows = new ArrayList<>();
             CausalLm rlaif = timed(cfg.direct() ? "4. PPO (direct RLAIF)" : "4. PPO", () -> ppo(r, ppoPrompts, ppoRows));
             CausalLm control = timed("5. SFT control", () -> control(ppoPrompts));
 
-            List<String> evalPrompts = DemoData.prompts(cfg.evalPrompts(), cfg.seed() * 7 + 3);
+            List<String> evalPrompts = DemoData.prompts(cfg.evalPrompts(), stream(3));
             Proportion rmAccuracy = rmAcc;
             Proportion rmAccuracyTrue = rmTrue;
             return timed("6. evaluation", () -> evaluate(evalPrompts, sft, rlaif, control, labeler, pairs.size(), dropped,
@@ -151,10 +151,10 @@ public final class DemoPipeline {
 
     /** Two samples per prompt from the SFT policy; pairs with identical or empty responses are dropped. */
     private List<PairRecord> generatePairs(CausalLm sft) {
-        List<String> prompts = DemoData.prompts(cfg.pairPrompts(), cfg.seed() * 7 + 1);
+        List<String> prompts = DemoData.prompts(cfg.pairPrompts(), stream(1));
         PolicySampler sampler = new PolicySampler(sft, DemoModels.TOKENIZER);
-        List<String> a = sampler.sample(prompts, cfg.seed() * 11 + 1);
-        List<String> b = sampler.sample(prompts, cfg.seed() * 11 + 2);
+        List<String> a = sampler.sample(prompts, stream(4));
+        List<String> b = sampler.sample(prompts, stream(5));
         List<PairRecord> pairs = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             if (!a.get(i).equals(b.get(i)) && !a.get(i).isEmpty() && !b.get(i).isEmpty()) {
@@ -196,7 +196,7 @@ public final class DemoPipeline {
 
     /** One annotator label per pair (true: A preferred), drawn from the rater with the run's seed. */
     private boolean[] annotatorLabels(List<PairRecord> pairs) {
-        Random rng = new Random(cfg.seed() * 13 + 7);
+        Random rng = new Random(stream(6));
         boolean[] h = new boolean[pairs.size()];
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < h.length; i++) {
@@ -363,7 +363,7 @@ public final class DemoPipeline {
                                 Proportion oneOrder, Proportion alignmentTrue, Proportion consistency, Proportion rmAcc,
                                 Proportion rmTrue, List<double[]> calibration, List<Map<String, Double>> ppoRows) {
         String rlName = cfg.direct() ? "direct RLAIF" : "RLAIF";
-        long seed = cfg.seed() * 17 + 9;
+        long seed = stream(8);
         Map<String, List<String>> responses = new LinkedHashMap<>();
         responses.put(DemoResult.SFT, new PolicySampler(sft, DemoModels.TOKENIZER).sample(prompts, seed));
         responses.put(rlName, new PolicySampler(rlaif, DemoModels.TOKENIZER).sample(prompts, seed));
@@ -428,6 +428,15 @@ public final class DemoPipeline {
     static String fmt(WinRate.Result w) {
         return String.format(Locale.ROOT, "%.1f%% [%.1f, %.1f] (%d/%d/%d of %d)", 100 * w.winRate(),
                 100 * w.interval().low(), 100 * w.interval().high(), w.wins(), w.losses(), w.ties(), w.comparisons());
+    }
+
+    /**
+     * An independent seed for one use ({@code stream}) of the run's seed. java.util.Random scrambles
+     * nearby seeds poorly (seeds 10 and 17 began with the same prompts), so each use gets a
+     * SplitMix64-mixed seed instead of an arithmetic offset.
+     */
+    private long stream(int stream) {
+        return new java.util.SplittableRandom(cfg.seed() * 0x9E3779B97F4A7C15L + stream).nextLong();
     }
 
     private static List<Integer> shuffledIndices(int n, long seed) {
