@@ -62,4 +62,32 @@ public final class Plots {
             }
         });
     }
+
+    /**
+     * One bar chart: a bar per entry of {@code values} (label → value), with a dashed reference line
+     * at {@code reference} (NaN for none), for example win rates against 50%.
+     */
+    public static void bars(String title, String yTitle, Map<String, Double> values, double reference, Path png) {
+        System.setProperty("java.awt.headless", "true");
+        org.knowm.xchart.CategoryChart chart = new org.knowm.xchart.CategoryChartBuilder().width(800).height(400)
+                .title(title).yAxisTitle(yTitle).build();
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setYAxisMax(1.0);
+        chart.addSeries(yTitle, new ArrayList<>(values.keySet()), new ArrayList<>(values.values()));
+        if (!Double.isNaN(reference)) {
+            chart.getStyler().setOverlapped(true);
+            List<Double> ref = new ArrayList<>();
+            values.keySet().forEach(k -> ref.add(reference));
+            chart.addSeries("reference", new ArrayList<>(values.keySet()), ref)
+                    .setChartCategorySeriesRenderStyle(org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle.Line)
+                    .setMarker(SeriesMarkers.NONE).setLineColor(Color.GRAY);
+        }
+        AtomicFiles.write(png, out -> {
+            if (!javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", out)) {
+                throw new IOException("no PNG writer in this JDK");
+            }
+        });
+    }
 }

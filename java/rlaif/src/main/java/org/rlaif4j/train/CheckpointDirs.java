@@ -79,4 +79,9 @@ public final class CheckpointDirs {
             throw new UncheckedIOException("cannot list checkpoints in " + root, e);
         }
     }
+
+    /** Deletes {@code dir} and everything under it; a missing folder is fine. */
+    public static void deleteTree(Path dir) {
+        AtomicFiles.deleteTree(dir);
+    }
 }
