@@ -15,8 +15,10 @@ import org.rlaif4j.data.Jsonl;
 
 /**
  * The CI's reduced demo, end to end with the shipped models: the RLAIF policy must beat the SFT
- * policy by the ground-truth rater, with the 95% interval of its win rate above one half (a
- * fixed seed; with no real gain the lower bound would stay under 50% about 97.5% of the time).
+ * policy by the ground-truth rater: more wins than losses, with the 95% Wilson interval of the
+ * decisive win rate (ties left out) above one half. Without a real gain that lower bound stays
+ * under 50% about 97.5% of the time; seed 1 measured 56 wins, 30 losses, 42 ties, interval
+ * [54.6%, 74.3%].
  */
 class DemoEndToEndTest {
     @Test
@@ -29,7 +31,7 @@ class DemoEndToEndTest {
         assertEquals(0, code, so.toString());
         JsonNode r = Jsonl.mapper().readTree(out.resolve("results.json").toFile());
         JsonNode win = r.get("win_rate_vs_sft");
-        assertTrue(win.get("ci95").get(0).asDouble() > 0.5, "RLAIF over SFT by the rater: " + win);
+        assertTrue(win.get("decisive_ci95").get(0).asDouble() > 0.5, "RLAIF over SFT by the rater: " + win);
         assertTrue(win.get("wins").asInt() > win.get("losses").asInt(), win.toString());
         assertTrue(r.get("labeler_alignment").get("value").asDouble() > 0.6, r.get("labeler_alignment").toString());
         for (String f : new String[] {"report.md", "ppo.png", "calibration.png", "win-rates.png", "prefs.jsonl",
