@@ -33,6 +33,7 @@ import org.rlaif4j.report.MetricsLog;
 import org.rlaif4j.report.Plots;
 import org.rlaif4j.report.Progress;
 import org.rlaif4j.rl.AdvantageMode;
+import org.rlaif4j.rl.AsTrainedRewarder;
 import org.rlaif4j.rl.DirectLabelerRewarder;
 import org.rlaif4j.rl.HackingSigns;
 import org.rlaif4j.rl.IterationStats;
@@ -249,7 +250,9 @@ public final class PpoCommand implements Callable<Integer> {
         requireSameTokenizer(policyDir, rewardDir);
         ScalarHeadModel rewardModel = ScalarHeadModel.load(rewardDir);
         rewardModel.freeze(n -> true);
-        return new RewardModelRewarder(rewardModel, minibatch, tok.specialTokens().padOrEos());
+        // Scored as train-rm encodes pairs: no BOS before the prompt, no EOS after the response.
+        return new AsTrainedRewarder(new RewardModelRewarder(rewardModel, minibatch, tok.specialTokens().padOrEos()),
+                tok.specialTokens().bos(), tok.specialTokens().eos());
     }
 
     /** A value model from a sequence-classification folder, or from a causal LM with a fresh head (seeded). */

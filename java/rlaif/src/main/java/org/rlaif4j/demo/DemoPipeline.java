@@ -41,6 +41,7 @@ import org.rlaif4j.rl.DirectLabelerRewarder;
 import org.rlaif4j.rl.IterationStats;
 import org.rlaif4j.rl.PpoTrainer;
 import org.rlaif4j.rl.PpoTrainingConfig;
+import org.rlaif4j.rl.AsTrainedRewarder;
 import org.rlaif4j.rl.RewardModelRewarder;
 import org.rlaif4j.rl.RewardShaping;
 import org.rlaif4j.rl.SequenceRewarder;

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.rlaif4j.data.PairRecord;
 import org.rlaif4j.feedback.Constitution;
 import org.rlaif4j.feedback.PreferencePrompts;
+import org.rlaif4j.rl.AsTrainedRewarder;
 import org.rlaif4j.rl.Completion;
 import org.rlaif4j.sft.SftExample;
 

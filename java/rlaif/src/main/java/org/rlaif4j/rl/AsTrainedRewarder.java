@@ -1,23 +1,22 @@
-package org.rlaif4j.demo;
+package org.rlaif4j.rl;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.rlaif4j.rl.Completion;
-import org.rlaif4j.rl.SequenceRewarder;
 
 /**
  * Hands a reward model the sequences the way it was trained on them. PPO's completions carry
  * {@code [bos] prompt} and {@code response [eos]}, while {@code train-rm} encodes prompt and
  * response with no special tokens and reads the score at the last response character; without
- * this adapter the demo's reward model would be read at an eos position it never saw in training.
+ * this adapter a reward model from {@code train-rm} would be read at an eos position it never saw in
+ * training. Ids that match neither token (a tokenizer without BOS, say) are left as they are.
  */
-final class AsTrainedRewarder implements SequenceRewarder {
+public final class AsTrainedRewarder implements SequenceRewarder {
     private final SequenceRewarder inner;
     private final long bos;
     private final long eos;
 
-    AsTrainedRewarder(SequenceRewarder inner, long bos, long eos) {
+    public AsTrainedRewarder(SequenceRewarder inner, long bos, long eos) {
         this.inner = inner;
         this.bos = bos;
         this.eos = eos;
