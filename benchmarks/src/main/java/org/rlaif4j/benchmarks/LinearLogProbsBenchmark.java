@@ -61,8 +61,7 @@ public class LinearLogProbsBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown(org.openjdk.jmh.infra.BenchmarkParams params) {
-        String b = params.getBenchmark();
-        memory.report(b.substring(b.lastIndexOf('.', b.lastIndexOf('.') - 1) + 1), shape);
+        memory.report(params, shape);
         inputsScope.close();
     }
 

@@ -78,8 +78,7 @@ public class LinearPpoLossBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown(org.openjdk.jmh.infra.BenchmarkParams params) {
-        String name = params.getBenchmark();
-        memory.report(name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1), shape);
+        memory.report(params, shape);
         inputsScope.close();
     }
 

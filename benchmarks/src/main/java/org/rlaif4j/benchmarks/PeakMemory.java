@@ -34,6 +34,12 @@ final class PeakMemory {
         return status("VmHWM:") - baseline;
     }
 
+    /** {@link #report(String, String)} under the benchmark's {@code Class.method} name. */
+    void report(org.openjdk.jmh.infra.BenchmarkParams params, String param) {
+        String name = params.getBenchmark();
+        report(name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1), param);
+    }
+
     void report(String benchmark, String param) {
         String file = System.getProperty("rlaif.bench.memoryFile");
         if (file == null) {

@@ -71,8 +71,7 @@ public class PpoLossBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown(org.openjdk.jmh.infra.BenchmarkParams params) {
-        memory.report(params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.', 
-                params.getBenchmark().lastIndexOf('.') - 1) + 1), shape);
+        memory.report(params, shape);
         inputsScope.close();
     }
 
