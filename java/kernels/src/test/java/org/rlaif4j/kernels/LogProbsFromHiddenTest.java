@@ -7,6 +7,8 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.function.Executable;
 import org.rlaif4j.kernels.reference.EagerLogProbs;
 
@@ -55,8 +57,10 @@ class LogProbsFromHiddenTest {
         }
     }
 
-    @Test
-    void gradientsOfHiddenHeadAndBiasMatchAutograd() {
+    /** Chunks of 4 rows (fewer than H) and of 16 (more, then a last chunk of 7): both d-hidden GEMM forms. */
+    @ParameterizedTest(name = "chunk rows {0}")
+    @ValueSource(longs = {4, 16})
+    void gradientsOfHiddenHeadAndBiasMatchAutograd(long chunk) {
         int n = 23;
         int h = 12;
         int v = 61;
@@ -86,14 +90,14 @@ class LogProbsFromHiddenTest {
             Tensor ob = Tensors.fromFloats(bv, v).requires_grad_(true);
             Tensor hidden = ox.mul(two); // not a leaf: the gradient must flow on to ox
             LogProbsResult ours = LogProbs.fromHidden(hidden, ow, ob, targets, null,
-                    new LogProbsConfig(1.3, true, -100, 0), 4);
+                    new LogProbsConfig(1.3, true, -100, 0), chunk);
             ours.logProbs().mul(wa).sum().add(ours.entropy().mul(wb).sum()).backward();
             ours.backward();
 
             for (Tensor[] pair : new Tensor[][] {{ex, ox}, {ew, ow}, {eb, ob}}) {
                 double[] want = TestData.toDoubles(Tensors.toFloats(pair[0].grad()));
                 assertTrue(TestData.worstScaledError(Tensors.toFloats(pair[1].grad()), want, 1e-5, 1e-4) <= 1,
-                        "gradient of " + TensorChecks.shape(pair[1]) + ", seed " + data.seed);
+                        "gradient of " + TensorChecks.shape(pair[1]) + ", chunk " + chunk + ", seed " + data.seed);
             }
         }
     }
