@@ -39,7 +39,7 @@ const char *rlaif_status_string(int status);
 /* Version of the native library, e.g. "0.1.0". */
 const char *rlaif_version(void);
 
-/* Instruction set the CPU kernels dispatched to: "x86-64-v3" (AVX2 + FMA) or "x86-64". */
+/* Instruction set the CPU kernels dispatched to: "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2 + FMA) or "x86-64". */
 const char *rlaif_cpu_isa(void);
 
 /* Number of OpenMP threads the CPU kernels use (0 when built without OpenMP). */

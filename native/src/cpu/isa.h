@@ -1,7 +1,8 @@
-// The CPU kernels are compiled twice: for baseline x86-64 (namespace base) and
-// for x86-64-v3 (AVX2 + FMA, namespace v3), which vectorises the float64
-// accumulations 4-wide. dispatch.cpp picks one per process from the CPU's
-// features; the exported C functions are defined there.
+// The CPU kernels are compiled three times: for baseline x86-64 (namespace
+// base), for x86-64-v3 (AVX2 + FMA, namespace v3), which vectorises the
+// float64 accumulations 4-wide, and for x86-64-v4 (AVX-512, namespace v4: 16
+// float lanes, 32 vector registers, mask registers). dispatch.cpp picks one per
+// process from the CPU's features; the exported C functions are defined there.
 #ifndef RLAIF_CPU_ISA_H
 #define RLAIF_CPU_ISA_H
 
@@ -10,7 +11,7 @@
 #include "rlaif/ppo_loss.h"
 
 #ifndef RLAIF_CPU_ISA
-#error "compile the CPU kernels with -DRLAIF_CPU_ISA=base or -DRLAIF_CPU_ISA=v3"
+#error "compile the CPU kernels with -DRLAIF_CPU_ISA=base, v3 or v4"
 #endif
 
 #define RLAIF_DECLARE_CPU_KERNELS(ns)                                                                          \
@@ -37,5 +38,6 @@
 
 RLAIF_DECLARE_CPU_KERNELS(base)
 RLAIF_DECLARE_CPU_KERNELS(v3)
+RLAIF_DECLARE_CPU_KERNELS(v4)
 
 #endif

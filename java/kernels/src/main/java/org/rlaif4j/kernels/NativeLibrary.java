@@ -17,7 +17,7 @@ public final class NativeLibrary {
         return RlaifNative.rlaif_num_threads();
     }
 
-    /** Instruction set the CPU kernels run with: "x86-64-v3" (AVX2 + FMA) or "x86-64". */
+    /** Instruction set the CPU kernels run with: "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2 + FMA) or "x86-64". */
     public static String cpuIsa() {
         return RlaifNative.rlaif_cpu_isa();
     }
