@@ -4,6 +4,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.openjdk.jmh.annotations.*;
 import org.openjdk.jmh.infra.Blackhole;
 import org.rlaif4j.kernels.PpoConfig;
@@ -31,6 +32,9 @@ public class PpoLossBenchmark {
 
     private PointerScope inputsScope;
     private PpoInputs inputs;
+    private Tensor gradLogp;
+    private Tensor gradValues;
+    private Tensor gradEntropy;
     private PeakMemory memory;
     private final PpoConfig config = PpoConfig.defaults().withValueLoss(0.1, 0.2)
             .withKl(PpoConfig.KlEstimator.K3, 0.05).withEntropyBonus(0.01);
@@ -53,10 +57,14 @@ public class PpoLossBenchmark {
                 .withReference(randn(rng, b, t, -1.0, 0.3))
                 .withValues(values, randn(rng, b, t, 0.0, 1.0), randn(rng, b, t, 0.0, 1.0))
                 .withEntropy(entropy);
+        gradLogp = torch.empty_like(logp);
+        gradValues = torch.empty_like(values);
+        gradEntropy = torch.empty_like(entropy);
         // One call of each path first: library loading and thread pools are not the benchmark's memory.
         try (PointerScope warm = new PointerScope()) {
             PpoLoss.compute(inputs, config).backward();
             EagerPpoLoss.compute(inputs, config).backward();
+            PpoLoss.computeInto(inputs, config, gradLogp, gradValues, gradEntropy);
         }
         memory = PeakMemory.start();
     }
@@ -82,6 +90,16 @@ public class PpoLossBenchmark {
             res.backward();
             bh.consume(res.lossValue());
         }
+    }
+
+    /**
+     * The same pass into gradient buffers reused across calls, as a trainer that owns its
+     * buffers runs it: the kernel's own traffic, without fresh-page faults and without
+     * autograd's accumulation into .grad (which {@link #nativeKernel} pays, like eager does).
+     */
+    @Benchmark
+    public void nativePreallocated(Blackhole bh) {
+        bh.consume(PpoLoss.computeInto(inputs, config, gradLogp, gradValues, gradEntropy).loss());
     }
 
     @Benchmark

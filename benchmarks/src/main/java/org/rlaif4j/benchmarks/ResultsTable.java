@@ -177,29 +177,57 @@ public final class ResultsTable {
                 / median(kernelClass + ".nativePreallocated", shape);
     }
 
-    /** Fused kernel vs eager with autograd: medians, speed-up, bandwidth and peak memory. */
+    /**
+     * Fused kernel vs eager with autograd: medians, speed-up, bandwidth and peak memory. When the
+     * kernel class also has a {@code nativePreallocated} benchmark (the kernel into reused gradient
+     * buffers, no autograd), its time and bandwidth get columns of their own.
+     */
     List<String> fusedTable(String title, String kernelClass, int bytesPerElement, List<String> shapes) {
+        boolean pre = shapes.stream().anyMatch(s -> has(kernelClass + ".nativePreallocated", s));
         List<String> lines = new ArrayList<>();
         lines.add("### " + title);
         lines.add("");
-        lines.add("| shape | fused (ms) | eager + autograd (ms) | eager / fused | fused GB/s | copy GB/s (same bytes) "
-                + "| fused / copy bandwidth | peak extra MiB fused | peak extra MiB eager |");
-        lines.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        lines.add("| shape | fused (ms) |" + (pre ? " fused into preallocated gradients (ms) |" : "")
+                + " eager + autograd (ms) | eager / fused | fused GB/s |" + (pre ? " preallocated GB/s |" : "")
+                + " copy GB/s (same bytes) | fused / copy bandwidth |" + (pre ? " preallocated / copy bandwidth |" : "")
+                + " peak extra MiB fused | peak extra MiB eager |");
+        lines.add("|---|---:|" + (pre ? "---:|" : "") + "---:|---:|---:|" + (pre ? "---:|" : "") + "---:|---:|"
+                + (pre ? "---:|" : "") + "---:|---:|");
+        boolean hasCopy = bytesPerElement > 0;
         for (String s : shapes) {
             double nat = median(kernelClass + ".nativeKernel", s);
-            boolean hasCopy = bytesPerElement > 0;
+            double into = pre ? median(kernelClass + ".nativePreallocated", s) : Double.NaN;
             double copy = hasCopy ? median("CopyBenchmark.parallelMemcpy", s + "/" + bytesPerElement) : Double.NaN;
-            lines.add(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.1f× | %s | %s | %s | %s | %s |",
-                    s.replace("x", "×"), nat, median(kernelClass + ".libtorchEager", s),
-                    speedup(kernelClass, "libtorchEager", s),
-                    hasCopy ? String.format(Locale.ROOT, "%.1f", gigabytesPerSecond(s, bytesPerElement, nat)) : "—",
-                    hasCopy ? String.format(Locale.ROOT, "%.1f", gigabytesPerSecond(s, bytesPerElement, copy)) : "—",
-                    hasCopy ? String.format(Locale.ROOT, "%.0f%%", 100 * bandwidthFraction(kernelClass, bytesPerElement, s))
-                            : "—",
-                    peakMiB(kernelClass + ".nativeKernel", s), peakMiB(kernelClass + ".libtorchEager", s)));
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %s | %.3f |", s.replace("x", "×"), nat));
+            if (pre) {
+                row.append(String.format(Locale.ROOT, " %.3f |", into));
+            }
+            row.append(String.format(Locale.ROOT, " %.3f | %.1f× | %s |", median(kernelClass + ".libtorchEager", s),
+                    speedup(kernelClass, "libtorchEager", s), gbps(s, bytesPerElement, nat)));
+            if (pre) {
+                row.append(' ').append(gbps(s, bytesPerElement, into)).append(" |");
+            }
+            row.append(' ').append(gbps(s, bytesPerElement, copy)).append(" | ")
+                    .append(hasCopy ? String.format(Locale.ROOT, "%.0f%%", 100 * copy / nat) : "—").append(" |");
+            if (pre) {
+                row.append(' ').append(hasCopy ? String.format(Locale.ROOT, "%.0f%%", 100 * copy / into) : "—")
+                        .append(" |");
+            }
+            row.append(String.format(Locale.ROOT, " %s | %s |", peakMiB(kernelClass + ".nativeKernel", s),
+                    peakMiB(kernelClass + ".libtorchEager", s)));
+            lines.add(row.toString());
         }
         lines.add("");
         return lines;
+    }
+
+    private static String gbps(String shape, int bytesPerElement, double millis) {
+        return bytesPerElement > 0 && !Double.isNaN(millis)
+                ? String.format(Locale.ROOT, "%.1f", gigabytesPerSecond(shape, bytesPerElement, millis)) : "—";
+    }
+
+    private boolean has(String key, String shape) {
+        return medians.containsKey(key) && !Double.isNaN(median(key, shape));
     }
 
     private boolean has(String key) {
@@ -355,8 +383,13 @@ public final class ResultsTable {
         out.add("");
         out.add(check("PPO forward+backward at 256×2048, speed-up over eager + autograd",
                 speedup("PpoLossBenchmark", "libtorchEager", "256x2048"), 5, "×"));
-        out.add(check("PPO forward+backward at 1024×2048, fraction of copy bandwidth",
+        out.add(check("PPO forward+backward at 1024×2048, fraction of copy bandwidth (gradients handed to autograd)",
                 bandwidthFraction("PpoLossBenchmark", PpoLossBenchmark.BYTES_PER_ELEMENT, "1024x2048"), 0.4, ""));
+        if (has("PpoLossBenchmark.nativePreallocated", "1024x2048")) {
+            out.add(check("PPO forward+backward at 1024×2048, fraction of copy bandwidth (into preallocated gradients)",
+                    preallocatedBandwidthFraction("PpoLossBenchmark", PpoLossBenchmark.BYTES_PER_ELEMENT, "1024x2048"),
+                    0.4, ""));
+        }
         out.add("");
         return out;
     }

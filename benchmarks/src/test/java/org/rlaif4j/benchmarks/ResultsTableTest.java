@@ -36,6 +36,25 @@ class ResultsTableTest {
     }
 
     @Test
+    void fusedTableShowsThePreallocatedCallWhenMeasured() throws Exception {
+        String json = "[" + String.join(",",
+                run("PpoLossBenchmark.nativeKernel", "1024x2048", 20.0),
+                run("PpoLossBenchmark.nativePreallocated", "1024x2048", 8.0),
+                run("PpoLossBenchmark.libtorchEager", "1024x2048", 140.0),
+                run("CopyBenchmark.parallelMemcpy", "1024x2048/45", 2.0),
+                run("LogProbsBenchmark.nativeKernel", "1024x50257", 100.0),
+                run("LogProbsBenchmark.libtorchEager", "1024x50257", 300.0)) + "]";
+        ResultsTable t = new ResultsTable(new ObjectMapper().readTree(json));
+        List<String> rows = t.fusedTable("PPO", "PpoLossBenchmark", 45, List.of("1024x2048"));
+        // 1024*2048*45 bytes: 4.7 GB/s in 20 ms, 11.8 in 8 ms, 47.2 in 2 ms (copy).
+        assertEquals("| 1024×2048 | 20.000 | 8.000 | 140.000 | 7.0× | 4.7 | 11.8 | 47.2 | 10% | 25% | n/a | n/a |",
+                rows.get(4));
+        assertEquals(0.25, t.preallocatedBandwidthFraction("PpoLossBenchmark", 45, "1024x2048"), 1e-12);
+        List<String> plain = t.fusedTable("LP", "LogProbsBenchmark", 0, List.of("1024x50257"));
+        assertEquals("| 1024×50257 | 100.000 | 300.000 | 3.0× | — | — | — | n/a | n/a |", plain.get(4));
+    }
+
+    @Test
     void ppoIterationSectionSplitsThePhasesFromTheSideLines() throws Exception {
         String json = "[" + String.join(",", run("PpoIterationBenchmark.iteration", "linear", 10000.0),
                 run("PpoIterationBenchmark.iteration", "eager", 12500.0)) + "]";

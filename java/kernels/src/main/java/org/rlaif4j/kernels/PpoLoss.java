@@ -56,6 +56,59 @@ public final class PpoLoss {
         return run(inputs, config, true);
     }
 
+    /**
+     * {@link #compute} into caller-allocated gradient buffers, for trainers that keep their own
+     * (no allocation, no page faults on fresh memory per call): d loss / d logp, d values and d
+     * entropy are written (not accumulated) into the outputs, each contiguous, of logp's shape,
+     * dtype and device, and aliasing no input. {@code gradValuesOut} is required exactly when
+     * values are given, {@code gradEntropyOut} exactly when entropy is. Autograd is not involved:
+     * the caller propagates the gradients. On an exception the outputs' contents are unspecified.
+     *
+     * @return the loss and statistics (as {@link PpoLossResult#stats()})
+     */
+    public static PpoStats computeInto(PpoInputs inputs, PpoConfig config, Tensor gradLogpOut, Tensor gradValuesOut,
+            Tensor gradEntropyOut) {
+        Objects.requireNonNull(inputs, "inputs: expected PpoInputs, found null");
+        Objects.requireNonNull(config, "config: expected a PpoConfig, found null");
+        KernelDtype dtype = validate(inputs, config, false);
+        Tensor logp = inputs.logp();
+        Tensor[] all = {logp, inputs.oldLogp(), inputs.advantages(), inputs.mask(), inputs.refLogp(), inputs.values(),
+            inputs.oldValues(), inputs.returns(), inputs.entropy()};
+        requireOutput(gradLogpOut, "gradLogpOut", logp, "logp", all);
+        requireOptionalOutput(gradValuesOut, "gradValuesOut", inputs.values(), "values", logp, all);
+        requireOptionalOutput(gradEntropyOut, "gradEntropyOut", inputs.entropy(), "entropy", logp, all);
+        double[] stats = new double[RlaifNative.RLAIF_PPO_NUM_STATS];
+        try (RlaifNative.PpoOptions options = config.toNative()) {
+            long b = logp.size(0);
+            long t = logp.size(1);
+            if (logp.is_cuda()) {
+                runCuda(inputs, dtype, b, t, options, gradLogpOut, gradValuesOut, gradEntropyOut, stats).close();
+            } else {
+                runCpu(inputs, dtype, b, t, options, gradLogpOut, gradValuesOut, gradEntropyOut, stats);
+            }
+        }
+        PpoStats result = PpoStats.fromNative(stats);
+        if (config.failOnNaN() && result.nanTokens() > 0) {
+            throw new IllegalArgumentException(describeNaN(inputs));
+        }
+        return result;
+    }
+
+    /** An output that must be given exactly when its input is. */
+    private static void requireOptionalOutput(Tensor out, String name, Tensor input, String inputName, Tensor logp,
+            Tensor[] all) {
+        if (input == null) {
+            if (out != null) {
+                throw new IllegalArgumentException(name + ": expected null (no " + inputName + " given), found a tensor");
+            }
+            return;
+        }
+        if (out == null) {
+            throw new IllegalArgumentException(name + ": expected a tensor (" + inputName + " is given), found null");
+        }
+        requireOutput(out, name, logp, "logp", all);
+    }
+
     /** Loss and statistics only, for evaluation: no gradients are written. */
     public static PpoLossResult evaluate(PpoInputs inputs, PpoConfig config) {
         return run(inputs, config, false);

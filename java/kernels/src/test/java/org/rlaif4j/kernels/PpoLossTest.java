@@ -255,6 +255,29 @@ class PpoLossTest {
     }
 
     @Test
+    void computeIntoWritesTheSameGradientsIntoReusedBuffers() {
+        PpoConfig cfg = PpoConfig.defaults().withValueLoss(0.1, 0.2).withKl(KlEstimator.K3, 0.05)
+                .withEntropyBonus(0.01);
+        Batch x = PpoReference.random(data, 5, 300, MaskKind.HOLES, cfg, true, true, true, Float.NaN);
+        try (PointerScope scope = new PointerScope()) {
+            PpoInputs in = x.tensors(true);
+            PpoLossResult want = PpoLoss.compute(in, cfg);
+            // Buffers full of garbage: every element must be written, masked ones as 0.
+            Tensor gl = Tensors.fromFloats(data.normal(x.b * x.t, 7, 1), x.b, x.t);
+            Tensor gv = Tensors.fromFloats(data.normal(x.b * x.t, 7, 1), x.b, x.t);
+            Tensor ge = Tensors.fromFloats(data.normal(x.b * x.t, 7, 1), x.b, x.t);
+            for (int call = 0; call < 2; call++) { // written, not accumulated
+                PpoStats stats = PpoLoss.computeInto(in, cfg, gl, gv, ge);
+                assertEquals(want.stats(), stats, "same pass, same statistics");
+                assertArrayEquals(Tensors.toFloats(want.gradLogp()), Tensors.toFloats(gl), "d logp, call " + call);
+                assertArrayEquals(Tensors.toFloats(want.gradValues()), Tensors.toFloats(gv), "d values, call " + call);
+                assertArrayEquals(Tensors.toFloats(want.gradEntropy()), Tensors.toFloats(ge), "d entropy, call " + call);
+            }
+            assertFalse(in.logp().grad().defined(), "autograd is not involved");
+        }
+    }
+
+    @Test
     void evaluateGivesTheSameStatisticsWithoutGradients() {
         PpoConfig cfg = PpoConfig.defaults().withValueLoss(0.1, 0.2).withKl(KlEstimator.K1, 0.05);
         Batch x = PpoReference.random(data, 4, 40, MaskKind.HOLES, cfg, true, true, false, Float.NaN);

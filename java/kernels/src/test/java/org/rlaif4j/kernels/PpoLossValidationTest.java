@@ -54,6 +54,27 @@ class PpoLossValidationTest {
     }
 
     @Test
+    void computeIntoOutputs() {
+        Tensor out = t(4, 16);
+        assertEquals(0, PpoLoss.computeInto(in, cfg, out, null, null).validTokens());
+        assertNullMessage("gradLogpOut: expected a tensor, found null",
+                () -> PpoLoss.computeInto(in, cfg, null, null, null));
+        assertMessage("gradLogpOut: expected shape [4, 16] (the shape of logp), found [4, 15]",
+                () -> PpoLoss.computeInto(in, cfg, t(4, 15), null, null));
+        assertMessage("gradLogpOut: expected memory of its own, found it aliasing an input",
+                () -> PpoLoss.computeInto(in, cfg, in.oldLogp(), null, null));
+        assertMessage("gradValuesOut: expected null (no values given), found a tensor",
+                () -> PpoLoss.computeInto(in, cfg, out, t(4, 16), null));
+        PpoInputs withValues = in.withValues(t(4, 16), t(4, 16), t(4, 16)).withEntropy(t(4, 16));
+        assertMessage("gradValuesOut: expected a tensor (values is given), found null",
+                () -> PpoLoss.computeInto(withValues, cfg, out, null, t(4, 16)));
+        assertMessage("gradEntropyOut: expected a tensor (entropy is given), found null",
+                () -> PpoLoss.computeInto(withValues, cfg, out, t(4, 16), null));
+        assertMessage("gradEntropyOut: expected memory of its own, found it aliasing an input",
+                () -> PpoLoss.computeInto(withValues, cfg, out, t(4, 16), withValues.entropy()));
+    }
+
+    @Test
     void configRanges() {
         PpoConfig d = PpoConfig.defaults();
         assertMessage("epsLow: expected a value in (0, 1), found 1.5", () -> d.withClip(1.5, 0.2));
