@@ -1,6 +1,9 @@
 package org.rlaif4j.cli;
 
+import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Locale;
+import org.rlaif4j.dist.DataParallel;
 import org.rlaif4j.dist.DistConfig;
 import picocli.CommandLine.Option;
 
@@ -30,6 +33,18 @@ final class DistributedOptions {
 
     @Option(names = "--grad-bucket-mb", defaultValue = "25", description = "Gradients are all-reduced in buckets of this size. Default: ${DEFAULT-VALUE}.")
     double bucketMb;
+
+    /** The process group these flags (or torchrun's environment) describe; a no-op one for a single process. */
+    DataParallel open() {
+        return DataParallel.open(resolve());
+    }
+
+    /** What a rank other than 0 prints at the end: rank 0 reports, the others confirm they ended in sync. */
+    static void reportInSync(PrintWriter out, DataParallel dp, double maxDrift) {
+        out.printf(Locale.ROOT, "rank %d of %d: done; max |parameter - rank 0's| = %.3g%n", dp.rank(), dp.worldSize(),
+                maxDrift);
+        out.flush();
+    }
 
     DistConfig resolve() {
         if (timeoutS < 1) {

@@ -21,6 +21,7 @@ import org.rlaif4j.data.AtomicFiles;
 import org.rlaif4j.data.BadLinePolicy;
 import org.rlaif4j.data.Jsonl;
 import org.rlaif4j.data.Line;
+import org.rlaif4j.dist.DataParallel;
 import org.rlaif4j.feedback.Labeler;
 import org.rlaif4j.feedback.LabelerOptions;
 import org.rlaif4j.kernels.PpoConfig.KlEstimator;
@@ -47,6 +48,7 @@ import org.rlaif4j.rl.SequenceRewarder;
 import org.rlaif4j.rl.ValueMode;
 import org.rlaif4j.train.CheckpointDirs;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -55,7 +57,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "ppo", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a policy with PPO against a reward model (--reward-model) or, for direct RLAIF, against the AI "
                 + "labeler's 1-10 score (--direct-reward with --labeler or --server). Writes OUT/checkpoints/iter-NNNNNN "
-                + "(policy/, value/, optimizer.pt, trainer_state.json), OUT/metrics.{jsonl,csv,png} and OUT/samples.jsonl.")
+                + "(policy/, value/, optimizer.pt, trainer_state.json), OUT/metrics.{jsonl,csv,png} and OUT/samples.jsonl. "
+                + "Data-parallel under `launch -n N` (--batch-prompts and --minibatch are per rank).")
 public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--policy", required = true, description = "Starting policy (causal-LM folder with tokenizer.json); also the frozen reference.")
     Path policyDir;
@@ -85,7 +88,7 @@ public final class PpoCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--iterations", defaultValue = "100") int iterations;
-    @Option(names = "--batch-prompts", defaultValue = "16", description = "Prompts per iteration.") int batchPrompts;
+    @Option(names = "--batch-prompts", defaultValue = "16", description = "Prompts per iteration (per rank).") int batchPrompts;
     @Option(names = "--samples-per-prompt", defaultValue = "1", description = "Responses per prompt (>= 2 for rloo/grpo).") int samplesPerPrompt;
     @Option(names = "--max-new-tokens", defaultValue = "64") int maxNewTokens;
     @Option(names = "--temperature", defaultValue = "1.0") double temperature;
@@ -95,7 +98,7 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--advantage", defaultValue = "gae", description = "gae, rloo or grpo (default: ${DEFAULT-VALUE}).")
     String advantage;
     @Option(names = "--epochs", defaultValue = "4", description = "PPO epochs per iteration.") int epochs;
-    @Option(names = "--minibatch", defaultValue = "8", description = "Rows per optimizer step.") int minibatch;
+    @Option(names = "--minibatch", defaultValue = "8", description = "Rows per optimizer step (per rank).") int minibatch;
     @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per minibatch.") int gradAccum;
     @Option(names = "--lr", defaultValue = "1e-5") double lr;
     @Option(names = "--weight-decay", defaultValue = "0.0") double weightDecay;
@@ -126,6 +129,9 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--log-samples", defaultValue = "4", description = "Completions per iteration written to samples.jsonl.") int logSamples;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--quiet", description = "No progress bar.") boolean quiet;
+
+    @Mixin
+    DistributedOptions dist;
 
     @Spec
     CommandSpec spec;
@@ -160,11 +166,25 @@ public final class PpoCommand implements Callable<Integer> {
                     : loadValueModel(valueDir != null ? valueDir : rewardDir != null ? rewardDir : policyDir);
         }
         try (HfTokenizer tok = HfTokenizer.load(policyDir);
-                Labeler labeler = directReward ? labelerSource.open(LabelerOptions.defaults()) : null) {
+                Labeler labeler = directReward ? labelerSource.open(LabelerOptions.defaults()) : null;
+                DataParallel dp = dist.open()) {
             SequenceRewarder rewarder = labeler != null ? new DirectLabelerRewarder(labeler) : rewardModelRewarder(tok);
-            PpoTrainer trainer = new PpoTrainer(policy, reference, value, rewarder, tok, prompts, cfg);
+            PpoTrainer trainer = new PpoTrainer(policy, reference, value, rewarder, tok, prompts, cfg, dp);
             if (start != null) {
                 PpoCheckpoint.restore(trainer, start);
+            }
+            dp.requireSame(trainer.iteration(), "the iteration to resume after",
+                    "resuming a data-parallel run needs --out on storage every rank reads");
+            if (!dp.isMain()) { // trains in step with rank 0 and writes nothing
+                while (trainer.iteration() < iterations) {
+                    trainer.iterate();
+                }
+                double drift = dp.maxDifferenceFromRankZero(trainedParameters(trainer));
+                dp.barrier();
+                DistributedOptions.reportInSync(pw, dp, drift);
+                return 0;
+            }
+            if (start != null) {
                 truncateLogs(trainer.iteration());
                 err.printf(Locale.ROOT, "resuming after iteration %d from %s%n", trainer.iteration(), start);
             } else if (resume) {
@@ -172,9 +192,15 @@ public final class PpoCommand implements Callable<Integer> {
                 err.println("no checkpoint in " + checkpoints + ": starting from " + policyDir);
             }
             run(trainer, checkpoints, pw);
+            dp.maxDifferenceFromRankZero(trainedParameters(trainer)); // pairs with the other ranks' drift check
+            dp.barrier(); // no rank reports success before rank 0 has saved the last checkpoint
         }
         pw.flush();
         return 0;
+    }
+
+    private static List<org.bytedeco.pytorch.Tensor> trainedParameters(PpoTrainer trainer) {
+        return new ArrayList<>(trainer.trainedParameters().values());
     }
 
     private void run(PpoTrainer trainer, Path checkpoints, PrintWriter pw) {

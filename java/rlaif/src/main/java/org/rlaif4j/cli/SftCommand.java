@@ -11,12 +11,14 @@ import java.util.concurrent.Callable;
 import org.rlaif4j.data.BadLinePolicy;
 import org.rlaif4j.data.Jsonl;
 import org.rlaif4j.data.Line;
+import org.rlaif4j.dist.DataParallel;
 import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.tokenizer.HfTokenizer;
 import org.rlaif4j.sft.SftConfig;
 import org.rlaif4j.sft.SftExample;
 import org.rlaif4j.sft.SftTrainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Spec;
 /** {@code rlaif4j sft}: supervised fine-tuning of a causal LM on prompt/response JSONL. */
 @Command(name = "sft", mixinStandardHelpOptions = true,
         description = "Fine-tune a causal LM on {\"prompt\", \"response\"} JSONL with the loss on response tokens only; "
-                + "writes OUT/final (Hugging Face folder), OUT/checkpoints, OUT/metrics.{jsonl,csv,png}.")
+                + "writes OUT/final (Hugging Face folder), OUT/checkpoints, OUT/metrics.{jsonl,csv,png}. "
+                + "Data-parallel under `launch -n N` (--batch-size is per rank).")
 public final class SftCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Starting checkpoint folder (with tokenizer.json).")
     Path model;
@@ -42,7 +45,7 @@ public final class SftCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--epochs", defaultValue = "3") int epochs;
-    @Option(names = "--batch-size", defaultValue = "8", description = "Examples per optimizer step.") int batchSize;
+    @Option(names = "--batch-size", defaultValue = "8", description = "Examples per optimizer step (per rank).") int batchSize;
     @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per step.") int gradAccum;
     @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (warm-up, cosine to lr/10).") double lr;
     @Option(names = "--warmup", defaultValue = "10", description = "Warm-up steps.") int warmup;
@@ -55,6 +58,9 @@ public final class SftCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--skip-bad-lines", description = "Report malformed JSONL lines and go on instead of stopping.") boolean skipBad;
     @Option(names = "--quiet", description = "No progress bar.") boolean quiet;
+
+    @Mixin
+    DistributedOptions dist;
 
     @Spec
     CommandSpec spec;
@@ -81,8 +87,12 @@ public final class SftCommand implements Callable<Integer> {
             train = shuffled.subList(held, shuffled.size());
         }
         CausalLm lm = CausalLm.load(model);
-        try (HfTokenizer tok = HfTokenizer.load(model)) {
-            SftTrainer.Result r = new SftTrainer(lm, tok, cfg).train(train, eval, out, quiet, System.err);
+        try (HfTokenizer tok = HfTokenizer.load(model); DataParallel dp = dist.open()) {
+            SftTrainer.Result r = new SftTrainer(lm, tok, cfg, dp).train(train, eval, out, quiet, System.err);
+            if (!dp.isMain()) {
+                DistributedOptions.reportInSync(pw, dp, r.maxDriftFromRankZero());
+                return 0;
+            }
             double last = r.metrics().get(r.metrics().size() - 1).get("loss");
             pw.printf(Locale.ROOT, "sft: %d train / %d eval examples, %d steps, final loss %.4f, eval loss %.4f%n",
                     train.size(), eval.size(), r.metrics().size(), last, r.finalEvalLoss());

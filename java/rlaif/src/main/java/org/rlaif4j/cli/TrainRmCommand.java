@@ -122,18 +122,18 @@ public final class TrainRmCommand implements Callable<Integer> {
                     maxGradNorm, maxLength, Options.enumOf("--truncation", truncation, TruncationPolicy.class),
                     Options.enumOf("--bad-lines", badLines, BadLinePolicy.class), evalEvery, saveEvery, eceBins, evalBatch);
             RewardResult r;
-            try (DataParallel dp = DataParallel.open(dist.resolve());
+            try (DataParallel dp = dist.open();
                  ProgressListener listener = new ProgressListener(out, err, quiet)) {
                 r = new RewardTrainer(config, listener, dp).run();
-                if (!dp.isMain()) { // rank 0 reports; the others confirm they ended in sync
-                    out.printf(Locale.ROOT, "rank %d of %d: done; max |parameter - rank 0's| = %.3g%n", dp.rank(),
-                            dp.worldSize(), r.maxDriftFromRankZero());
-                    out.flush();
+                if (!dp.isMain()) {
+                    DistributedOptions.reportInSync(out, dp, r.maxDriftFromRankZero());
                     return 0;
                 }
             }
             out.printf(Locale.ROOT, "reward model (%s, %d steps, %d train / %d eval pairs) saved to %s%n", r.init(),
                     r.steps(), r.trainPairs(), r.evalPairs(), r.modelDir());
+            out.printf(Locale.ROOT, "throughput: %.1f pairs/s over %d rank(s) (training steps only)%n", r.pairsPerSecond(),
+                    r.ranks());
             if (r.eval() != null) {
                 out.printf(Locale.ROOT, "eval: pairwise accuracy %.4f, loss %.4f, ECE %.4f (%d bins)%n", r.eval().accuracy(),
                         r.eval().meanLoss(), r.eval().ece(), r.eval().eceBins());

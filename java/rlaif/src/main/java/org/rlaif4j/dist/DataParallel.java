@@ -36,6 +36,19 @@ public interface DataParallel extends AutoCloseable {
     /** Returns when every rank has reached it. */
     void barrier();
 
+    /**
+     * Throws unless every rank passes the same {@code value} (e.g. the step a resumed run starts
+     * from); {@code remedy} ends the message.
+     */
+    default void requireSame(long value, String what, String remedy) {
+        double[] s = sum(new double[] {value, (double) value * value});
+        int w = worldSize();
+        if (s[0] * s[0] != s[1] * w) { // all equal iff (Σx)² = w·Σx²
+            throw new IllegalStateException("rank " + rank() + " has " + what + " = " + value + " but the ranks disagree "
+                    + "(mean " + s[0] / w + "); " + remedy);
+        }
+    }
+
     @Override
     void close();
 

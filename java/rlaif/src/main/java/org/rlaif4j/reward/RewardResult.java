@@ -15,8 +15,9 @@ import java.nio.file.Path;
  * @param finalLoss        training loss of the last step
  * @param ranks            processes that trained it (1 unless data-parallel)
  * @param maxDriftFromRankZero largest |difference| between this rank's parameters and rank 0's at the end (0 when in sync)
+ * @param pairsPerSecond   training throughput of this process's steps, all ranks' pairs counted (evaluation excluded); NaN with no step
  */
 public record RewardResult(Path modelDir, String init, long steps, long resumedFromStep, int trainPairs, int evalPairs,
                            int skippedLines, PairwiseMetrics eval, double finalLoss, int ranks,
-                           double maxDriftFromRankZero) {
+                           double maxDriftFromRankZero, double pairsPerSecond) {
 }

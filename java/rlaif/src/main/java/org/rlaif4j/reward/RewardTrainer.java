@@ -14,6 +14,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.rlaif4j.data.AtomicFiles;
 import org.rlaif4j.data.Jsonl;
 import org.rlaif4j.dist.DataParallel;
+import org.rlaif4j.dist.Shards;
 import org.rlaif4j.kernels.Tensors;
 import org.rlaif4j.model.ModelConfig;
 import org.rlaif4j.model.Ops;
@@ -108,13 +109,8 @@ public final class RewardTrainer {
         });
         PreferenceData.Split split = PreferenceData.split(all, config.evalFraction(), config.seed());
         int world = dp.worldSize();
-        long globalPairs = (long) config.pairsPerStep() * world;
-        long stepsPerEpoch = world == 1 ? (split.train().size() + globalPairs - 1) / globalPairs
-                : split.train().size() / globalPairs;
-        if (stepsPerEpoch == 0) {
-            throw new IllegalArgumentException("training pairs: " + world + " ranks × --micro-batch × --grad-accum = "
-                    + globalPairs + " pairs per step, found only " + split.train().size() + " training pairs");
-        }
+        long stepsPerEpoch = Shards.stepsPerEpoch(split.train().size(), config.pairsPerStep(), world, "training pairs",
+                "--micro-batch × --grad-accum");
         long totalSteps = config.maxSteps() > 0 ? config.maxSteps() : stepsPerEpoch * config.epochs();
 
         if (dp.isMain()) {
@@ -127,7 +123,7 @@ public final class RewardTrainer {
         Optional<TrainingCheckpoint> resume = TrainingCheckpoint.latest(out);
         resume.ifPresent(c -> c.checkSameSettings(trajectory));
         long start = resume.map(TrainingCheckpoint::step).orElse(0L);
-        checkSameStart(start);
+        dp.requireSame(start, "the step to resume from", "resuming a data-parallel run needs --out on storage every rank reads");
         ScalarHeadModel model = resume.isPresent() ? ScalarHeadModel.load(resume.get().dir())
                 : fromRewardModel ? ScalarHeadModel.load(config.model())
                 : ScalarHeadModel.fromCausalLm(config.model(), config.seed());
@@ -149,6 +145,8 @@ public final class RewardTrainer {
         listener.started(start, totalSteps, split.train().size(), split.eval().size(), init);
         PairwiseMetrics evalMetrics = null;
         double lastLoss = Double.NaN;
+        long trainNanos = 0;
+        long trainedPairs = 0;
         try (MetricsLog metrics = dp.isMain() ? MetricsLog.open(out.resolve(METRICS)) : null) {
             if (dp.isMain() && start == 0 && !split.eval().isEmpty()) {
                 evalMetrics = evaluate(scorer, split.eval(), 0, metrics);
@@ -161,9 +159,8 @@ public final class RewardTrainer {
                     order = epochOrder(split.train(), epoch);
                     orderEpoch = epoch;
                 }
-                // this rank's share of the step's world × pairsPerStep pairs
-                int from = (int) ((step % stepsPerEpoch) * globalPairs + (long) dp.rank() * config.pairsPerStep());
-                List<PreferenceExample> batch = order.subList(from, Math.min(order.size(), from + config.pairsPerStep()));
+                long t0 = System.nanoTime();
+                List<PreferenceExample> batch = Shards.rankShare(order, step % stepsPerEpoch, config.pairsPerStep(), dp);
                 List<List<PreferenceExample>> micro = partition(batch, config.microBatch());
                 double divisor = (double) batch.size() / micro.size();
                 int[] correct = {0, 0};
@@ -174,6 +171,8 @@ public final class RewardTrainer {
                 model.train(false);
                 double[] reduced = dp.sum(new double[] {stats.loss(), correct[0], correct[1]}); // ranks' shares are equal
                 lastLoss = reduced[0] / world;
+                trainNanos += System.nanoTime() - t0;
+                trainedPairs += (long) batch.size() * world; // shares are equal whenever world > 1
                 stats = new StepStats(stats.step(), lastLoss, stats.gradNorm(), stats.lr());
                 long done = step + 1;
                 double trainAcc = reduced[2] == 0 ? Double.NaN : reduced[1] / reduced[2];
@@ -199,7 +198,8 @@ public final class RewardTrainer {
         }
         RewardResult result = new RewardResult(modelOut, init, totalSteps, start, split.train().size(),
                 split.eval().size(), warnings.size(), evalMetrics, lastLoss, world,
-                dp.maxDifferenceFromRankZero(new ArrayList<>(model.namedParameters().values())));
+                dp.maxDifferenceFromRankZero(new ArrayList<>(model.namedParameters().values())),
+                trainNanos == 0 ? Double.NaN : trainedPairs / (trainNanos / 1e9));
         if (dp.isMain()) {
             AtomicDirectory.write(modelOut, model::save);
             writeReports(out, result);
@@ -209,16 +209,6 @@ public final class RewardTrainer {
         }
         dp.barrier(); // no rank reports success before rank 0 has saved the model
         return result;
-    }
-
-    /** Every rank must resume from the same step: they all read rank 0's checkpoints from {@code --out}. */
-    private void checkSameStart(long start) {
-        double[] s = dp.sum(new double[] {start, (double) start * start});
-        int w = dp.worldSize();
-        if (s[0] * s[0] != s[1] * w) { // all equal iff (Σx)² = w·Σx²
-            throw new IllegalStateException("rank " + dp.rank() + " resumes at step " + start + " but the ranks disagree "
-                    + "(mean step " + s[0] / w + "); resuming a data-parallel run needs --out on storage every rank reads");
-        }
     }
 
     private static Tensor microBatchLoss(RewardScorer scorer, List<PreferenceExample> mb, double divisor, int[] correct) {
@@ -339,6 +329,7 @@ public final class RewardTrainer {
         o.put("skipped_lines", r.skippedLines());
         o.put("ranks", r.ranks());
         putNumber(o, "final_train_loss", r.finalLoss());
+        putNumber(o, "pairs_per_s", r.pairsPerSecond());
         if (r.eval() != null) {
             ObjectNode e = o.putObject("eval");
             e.put("pairs", r.eval().pairs());

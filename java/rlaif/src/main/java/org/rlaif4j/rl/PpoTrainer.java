@@ -11,13 +11,13 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.rlaif4j.dist.DataParallel;
+import org.rlaif4j.dist.Shards;
 import org.rlaif4j.kernels.Gae;
 import org.rlaif4j.kernels.GaeConfig;
 import org.rlaif4j.kernels.GaeResult;
 import org.rlaif4j.kernels.Tensors;
-import org.rlaif4j.kernels.Whiten;
 import org.rlaif4j.kernels.reference.EagerGae;
-import org.rlaif4j.kernels.reference.EagerWhiten;
 import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.GenerationConfig;
 import org.rlaif4j.model.GenerationResult;
@@ -53,6 +53,15 @@ import org.rlaif4j.train.Optimizers;
  * from the generator (which reports temperature-1 log-probs from incremental KV-cache steps). Every random choice derives from (seed, iteration),
  * so {@link PpoCheckpoint} needs only the parameters, optimizer moments, beta and the iteration
  * to resume a run exactly.
+ *
+ * <p>Data-parallel ({@link DataParallel} with W ranks): an iteration takes W × {@code batchPrompts}
+ * prompts, rank r the r-th block of {@code batchPrompts}; each rank samples its prompts' responses
+ * with its own seed (from (seed, iteration, rank)), scores them and computes their advantages
+ * itself (a prompt's RLOO/GRPO group stays on one rank). What one process computes over the whole
+ * batch is computed over all ranks' rows together: reward normalisation and advantage whitening
+ * use the combined mean and variance, the KL controller sees the combined mean KL, and the update
+ * ({@link PpoUpdate}) trains on the combined batch, so every rank takes the same decisions and
+ * keeps the same parameters. The trained parameters start from rank 0's.
  */
 public final class PpoTrainer {
     private static final double GRPO_EPS = 1e-4;
@@ -70,6 +79,8 @@ public final class PpoTrainer {
     private final AdamW optimizer;
     private final Set<Long> stopTokens;
     private final long padId;
+    private final DataParallel dp;
+    private final RankStats ranks;
     private int iteration;
     private int skippedMinibatches;
 
@@ -81,6 +92,16 @@ public final class PpoTrainer {
      */
     public PpoTrainer(CausalLm policy, CausalLm reference, ScalarHeadModel valueModel, SequenceRewarder rewarder,
             Tokenizer tokenizer, List<String> prompts, PpoTrainingConfig cfg) {
+        this(policy, reference, valueModel, rewarder, tokenizer, prompts, cfg, DataParallel.single());
+    }
+
+    /**
+     * Data-parallel training over {@code dp}'s ranks (see the class comment); every rank constructs
+     * its trainer with the same settings and prompts, and the trained parameters are broadcast from
+     * rank 0 here.
+     */
+    public PpoTrainer(CausalLm policy, CausalLm reference, ScalarHeadModel valueModel, SequenceRewarder rewarder,
+            Tokenizer tokenizer, List<String> prompts, PpoTrainingConfig cfg, DataParallel dp) {
         if (policy == reference) {
             throw new IllegalArgumentException("reference: expected a separate copy of the policy, found the policy itself");
         }
@@ -102,7 +123,9 @@ public final class PpoTrainer {
         this.rewarder = rewarder;
         this.tokenizer = tokenizer;
         this.cfg = cfg;
-        this.schedule = new PromptSchedule(prompts, cfg.batchPrompts(), cfg.seed());
+        this.dp = dp;
+        this.ranks = new RankStats(dp);
+        this.schedule = new PromptSchedule(prompts, cfg.batchPrompts() * dp.worldSize(), cfg.seed());
         this.kl = cfg.targetKl() > 0 ? KlController.adaptive(cfg.klCoef(), cfg.targetKl(), cfg.klHorizon())
                 : KlController.fixed(cfg.klCoef());
         reference.freeze(name -> true);
@@ -119,6 +142,7 @@ public final class PpoTrainer {
         long eos = tokenizer.specialTokens().eos();
         this.stopTokens = !cfg.stopTokenIds().isEmpty() ? cfg.stopTokenIds() : eos >= 0 ? Set.of(eos) : Set.of();
         this.padId = tokenizer.specialTokens().padOrEos();
+        dp.broadcast(new ArrayList<>(trained.values())); // every rank starts from rank 0's weights
     }
 
     /** Iterations finished so far (the next one is {@code iteration() + 1}). */
@@ -170,14 +194,22 @@ public final class PpoTrainer {
     /** Runs one iteration: rollouts, scoring, advantages, PPO update. */
     public IterationStats iterate() {
         try (PointerScope scope = new PointerScope()) {
-            return run();
+            long t0 = System.nanoTime();
+            Rollout r = rollout();
+            return learn(r, (System.nanoTime() - t0) / 1e9);
         }
     }
 
-    private IterationStats run() {
-        long t0 = System.nanoTime();
-        // 1. Rollouts.
-        List<String> prompts = schedule.prompts(iteration);
+    /** One iteration on given rollouts (this rank's rows) instead of sampled ones. */
+    IterationStats iterate(Rollout given) {
+        try (PointerScope scope = new PointerScope()) {
+            return learn(given, 0);
+        }
+    }
+
+    /** This rank's rollouts of the current iteration. */
+    Rollout rollout() {
+        List<String> prompts = Shards.rankShare(schedule.prompts(iteration), 0, cfg.batchPrompts(), dp);
         List<String> rowPrompts = new ArrayList<>();
         List<long[]> promptIds = new ArrayList<>();
         int maxPrompt = policy.config().maxPositions() - cfg.maxNewTokens();
@@ -188,16 +220,12 @@ public final class PpoTrainer {
                 promptIds.add(ids);
             }
         }
+        // each rank its own samples; one process keeps the seed it always had
+        long seed = dp.worldSize() == 1 ? Seeds.mix(cfg.seed(), 1, iteration) : Seeds.mix(cfg.seed(), 1, iteration, dp.rank());
         GenerationConfig gen = new GenerationConfig(cfg.maxNewTokens(), true, cfg.temperature(), cfg.topK(), cfg.topP(),
-                stopTokens, padId, Seeds.mix(cfg.seed(), 1, iteration), true);
+                stopTokens, padId, seed, true);
         GenerationResult g = new Generator(policy).generate(promptIds, gen);
         int b = promptIds.size();
-        int p = g.promptLength();
-        int n = g.generatedLength();
-        Tensor seq = g.sequences();                                         // [B, P + N]
-        Tensor attn = g.attentionMask();                                    // [B, P + N]
-        Tensor targets = seq.narrow(1, p, n).contiguous();                  // [B, N]
-        Tensor mask = attn.narrow(1, p, n).to(ScalarType.Bool).contiguous(); // [B, N]
         List<Completion> completions = new ArrayList<>(b);
         boolean[] truncated = new boolean[b];
         int[] lengths = new int[b];
@@ -207,14 +235,29 @@ public final class PpoTrainer {
             truncated[i] = resp.length == 0 || !stopTokens.contains(resp[resp.length - 1]);
             completions.add(new Completion(rowPrompts.get(i), tokenizer.decode(resp), promptIds.get(i), resp, truncated[i]));
         }
+        return new Rollout(completions, g.sequences(), g.attentionMask(), g.promptLength(), g.generatedLength(), truncated,
+                lengths);
+    }
+
+    private IterationStats learn(Rollout rollout, double generationSeconds) {
         long t1 = System.nanoTime();
+        int b = rollout.rows();
+        int p = rollout.promptLength();
+        int n = rollout.generatedLength();
+        Tensor seq = rollout.seq();                                         // [B, P + N]
+        Tensor attn = rollout.attn();                                       // [B, P + N]
+        Tensor targets = seq.narrow(1, p, n).contiguous();                  // [B, N]
+        Tensor mask = attn.narrow(1, p, n).to(ScalarType.Bool).contiguous(); // [B, N]
+        List<Completion> completions = rollout.completions();
+        boolean[] truncated = rollout.truncated();
+        int[] lengths = rollout.lengths();
 
         // 2. Scoring: rewards, sampling-policy and reference log-probs, values.
         float[] raw = rewarder.score(completions);
         if (raw.length != b) {
             throw new IllegalStateException("rewarder: expected " + b + " rewards (one per completion), found " + raw.length);
         }
-        float[] shaped = cfg.shaping().apply(raw, truncated);
+        float[] shaped = cfg.shaping().apply(raw, truncated, dp::sum);
         boolean eager = cfg.lossPath() == LossPath.EAGER;
         int chunk = cfg.minibatchSize();
         Scoring.Scores old = Scoring.policy(policy, sharedValue == null ? null : sharedValue.head(), seq, attn, p, n,
@@ -252,12 +295,12 @@ public final class PpoTrainer {
             }
         }
         if (cfg.whitenAdvantages() && cfg.advantageMode() != AdvantageMode.GRPO) {
-            advantages = eager ? EagerWhiten.masked(advantages, mask, true, Whiten.DEFAULT_EPS) : Whiten.masked(advantages, mask);
+            advantages = ranks.whiten(advantages, mask, eager); // all ranks' mean and variance, as one process would
         }
 
         // 4. PPO epochs.
         PpoUpdate.Stats u = new PpoUpdate(cfg, optimizer, trainableParameters(),
-                new PpoObjective(policy, valueModel, sharedValue, cfg.lossPath(), cfg.temperature()))
+                new PpoObjective(policy, valueModel, sharedValue, cfg.lossPath(), cfg.temperature()), dp)
                 .run(new PpoUpdate.Batch(seq, attn, p, targets, mask, old.logp(), refForLoss, advantages, values, returns,
                         lengths), iteration, beta);
         long t3 = System.nanoTime();
@@ -269,24 +312,27 @@ public final class PpoTrainer {
                             + "maxSkippedMinibatches); the last checkpoint is intact: lower the learning rate and resume",
                     skippedMinibatches, cfg.maxSkippedMinibatches()));
         }
-        double meanKl = mean(seqKl);
-        kl.update(meanKl, b);
-        iteration++;
-        long generated = Arrays.stream(lengths).asLongStream().sum();
-        List<IterationStats.Scored> samples = new ArrayList<>(b);
-        for (int i = 0; i < b; i++) {
-            samples.add(new IterationStats.Scored(completions.get(i), raw[i]));
-        }
         double truncatedCount = 0;
         for (boolean t : truncated) {
             truncatedCount += t ? 1 : 0;
         }
-        return new IterationStats(iteration, mean(raw), mean(shaped), meanKl, beta,
-                Whiten.maskedMean(old.entropy(), mask), (double) generated / b, truncatedCount / b, u.policyLoss(),
+        long generated = Arrays.stream(lengths).asLongStream().sum();
+        // means over all ranks' rows, so the KL controller (and the metrics) see the combined batch
+        double[] tot = ranks.sum(sum(raw), sum(shaped), sum(seqKl), generated, truncatedCount, b, (double) b * (p + n));
+        double rows = tot[5];
+        double meanKl = tot[2] / rows;
+        kl.update(meanKl, (int) rows);
+        iteration++;
+        List<IterationStats.Scored> samples = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            samples.add(new IterationStats.Scored(completions.get(i), raw[i]));
+        }
+        return new IterationStats(iteration, tot[0] / rows, tot[1] / rows, meanKl, beta,
+                ranks.stats(old.entropy(), mask).mean(), tot[3] / rows, tot[4] / rows, u.policyLoss(),
                 u.valueLoss(), u.clipFraction(), u.approxKl(), u.ratioMean(), u.gradNorm(),
                 values == null ? Double.NaN : explainedVariance(values, returns, mask), u.minibatches(), u.skipped(), u.earlyStopped(),
-                (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, generated, (long) b * (p + n), u.trainedRows() * (p + n),
-                samples);
+                generationSeconds, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (long) tot[3], (long) tot[6],
+                u.trainedRows() * (p + n), samples);
     }
 
     private List<Tensor> trainableParameters() {
@@ -315,17 +361,17 @@ public final class PpoTrainer {
         return Tensors.fromFloats(perRow, perRow.length, 1).mul(mask.to(ScalarType.Float)).contiguous();
     }
 
-    private static double explainedVariance(Tensor values, Tensor returns, Tensor mask) {
-        double varReturns = Whiten.stats(returns, mask).variance();
-        double varResidual = Whiten.stats(returns.sub(values).contiguous(), mask).variance();
+    private double explainedVariance(Tensor values, Tensor returns, Tensor mask) {
+        double varReturns = ranks.stats(returns, mask).variance();
+        double varResidual = ranks.stats(returns.sub(values).contiguous(), mask).variance();
         return 1.0 - varResidual / varReturns;
     }
 
-    private static double mean(float[] x) {
+    private static double sum(float[] x) {
         double s = 0;
         for (float v : x) {
             s += v;
         }
-        return s / x.length;
+        return s;
     }
 }

@@ -7,6 +7,7 @@ import java.util.Random;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.Tensor;
+import org.rlaif4j.dist.DataParallel;
 import org.rlaif4j.kernels.PpoConfig;
 import org.rlaif4j.kernels.PpoStats;
 import org.rlaif4j.model.Ops;
@@ -17,18 +18,33 @@ import org.rlaif4j.train.GradClip;
  * shuffled minibatches (seeded by (seed, iteration, epoch)), each minibatch one AdamW step over
  * {@code gradAccum} micro-batches, with global-norm clipping and the approx-KL early stop. A
  * minibatch whose loss or gradient norm is not finite is skipped (no optimizer step) and counted.
+ *
+ * <p>Data-parallel: the rows of all ranks form one combined batch (rank r holds its rows r·B ..
+ * r·B + B - 1), shuffled as one process would shuffle it, in minibatches of world × {@code
+ * minibatchSize} rows; each rank computes the loss and gradients of the minibatch rows it holds,
+ * normalised by the whole minibatch's token count, and the gradients are averaged over the ranks
+ * before clipping, so the step equals one process's on the combined batch. The statistics behind
+ * every decision (non-finite skip, approx-KL early stop) are summed over the ranks first, so all
+ * ranks decide alike and stay in step. A rank may hold more or fewer than {@code minibatchSize} of
+ * a minibatch's rows (none: it contributes zero gradients).
  */
 final class PpoUpdate {
     private final PpoTrainingConfig cfg;
     private final AdamW optimizer;
     private final List<Tensor> params;
     private final PpoObjective objective;
+    private final DataParallel dp;
 
     PpoUpdate(PpoTrainingConfig cfg, AdamW optimizer, List<Tensor> params, PpoObjective objective) {
+        this(cfg, optimizer, params, objective, DataParallel.single());
+    }
+
+    PpoUpdate(PpoTrainingConfig cfg, AdamW optimizer, List<Tensor> params, PpoObjective objective, DataParallel dp) {
         this.cfg = cfg;
         this.optimizer = optimizer;
         this.params = params;
         this.objective = objective;
+        this.dp = dp;
     }
 
     /**
@@ -39,12 +55,17 @@ final class PpoUpdate {
     record Batch(Tensor seq, Tensor attn, int promptLength, Tensor targets, Tensor mask, Tensor oldLogp, Tensor refLogp,
             Tensor advantages, Tensor oldValues, Tensor returns, int[] lengths) {}
 
-    /** Means over the minibatches that ran. */
+    /** Means over the minibatches that ran; {@code trainedRows} counts all ranks' rows. */
     record Stats(double policyLoss, double valueLoss, double clipFraction, double approxKl, double ratioMean,
             double gradNorm, int minibatches, long trainedRows, boolean earlyStopped, int skipped) {}
 
     Stats run(Batch batch, int iteration, double beta) {
-        int b = (int) batch.seq().size(0);
+        int local = (int) batch.seq().size(0);
+        int world = dp.worldSize();
+        int global = local * world;          // every rank holds the same number of rows
+        int offset = dp.rank() * local;
+        int mbRows = cfg.minibatchSize() * world;
+        int count = (global + mbRows - 1) / mbRows;
         PpoConfig base = PpoConfig.defaults().withClip(cfg.clip()).withEntropyBonus(cfg.entCoef());
         if (batch.oldValues() != null) {
             base = base.withValueLoss(cfg.vfCoef(), cfg.valueClip());
@@ -59,25 +80,37 @@ final class PpoUpdate {
         boolean earlyStopped = false;
         outer:
         for (int epoch = 0; epoch < cfg.ppoEpochs(); epoch++) {
-            List<Integer> order = new ArrayList<>(b);
-            for (int i = 0; i < b; i++) {
+            List<Integer> order = new ArrayList<>(global);
+            for (int i = 0; i < global; i++) {
                 order.add(i);
             }
             Collections.shuffle(order, new Random(Seeds.mix(cfg.seed(), 2, iteration, epoch)));
-            for (int start = 0; start < b; start += cfg.minibatchSize()) {
-                List<Integer> rows = order.subList(start, Math.min(b, start + cfg.minibatchSize()));
-                double[] mb = minibatch(batch, rows, base);
+            List<List<Integer>> mine = new ArrayList<>(count);
+            double[] tokens = new double[count];
+            for (int k = 0; k < count; k++) {
+                List<Integer> rows = new ArrayList<>();
+                for (int g : order.subList(k * mbRows, Math.min(global, (k + 1) * mbRows))) {
+                    if (g >= offset && g < offset + local) {
+                        rows.add(g - offset);
+                        tokens[k] += batch.lengths()[g - offset];
+                    }
+                }
+                mine.add(rows);
+            }
+            tokens = dp.sum(tokens); // each minibatch's token count over all ranks: one all-reduce per epoch
+            for (int k = 0; k < count; k++) {
+                double[] mb = minibatch(batch, mine.get(k), base, tokens[k]);
                 if (mb == null) {
                     skipped++;
                     continue;
                 }
-                for (int k = 0; k < sums.length; k++) {
-                    sums[k] += mb[k];
+                for (int j = 0; j < sums.length; j++) {
+                    sums[j] += mb[j];
                 }
                 minibatches++;
-                trainedRows += rows.size();
+                trainedRows += Math.min(global, (k + 1) * mbRows) - k * mbRows;
                 if (cfg.earlyStopKl() > 0 && mb[3] > cfg.earlyStopKl()) {
-                    earlyStopped = epoch < cfg.ppoEpochs() - 1 || start + cfg.minibatchSize() < b;
+                    earlyStopped = epoch < cfg.ppoEpochs() - 1 || k < count - 1;
                     break outer;
                 }
             }
@@ -88,17 +121,17 @@ final class PpoUpdate {
     }
 
     /**
-     * One optimizer step over {@code rows}; returns {policy loss, value loss, clipfrac, approx KL, ratio,
-     * grad norm}, or null when the loss or the gradient norm was not finite and the step was skipped.
+     * One optimizer step over the minibatch whose rows here are {@code rows} and whose valid tokens
+     * on all ranks number {@code tokens}; returns {policy loss, value loss, clipfrac, approx KL,
+     * ratio, grad norm} of the whole minibatch, or null when its loss or gradient norm was not finite
+     * and the step was skipped (on every rank alike).
      */
-    private double[] minibatch(Batch batch, List<Integer> rows, PpoConfig base) {
-        long tokens = 0;
-        for (int r : rows) {
-            tokens += batch.lengths()[r];
-        }
+    private double[] minibatch(Batch batch, List<Integer> rows, PpoConfig base, double tokens) {
+        int world = dp.worldSize();
         // Token mean over the whole minibatch: each micro-batch's sum is divided by the minibatch's
-        // token count, so the accumulated gradient equals that of one pass over the minibatch.
-        PpoConfig pc = base.withTokenSumNorm(Math.max(1, tokens)).withFailOnNaN(false);
+        // token count (over world, as the ranks' gradients are averaged), so the accumulated and
+        // averaged gradient equals that of one pass over the minibatch.
+        PpoConfig pc = base.withTokenSumNorm(Math.max(1, tokens) / world).withFailOnNaN(false);
         optimizer.zero_grad(true);
         double[] acc = new double[5]; // policy loss, value loss, clipfrac*n, approxKl*n, ratio*n
         int parts = Math.min(cfg.gradAccum(), rows.size());
@@ -114,6 +147,11 @@ final class PpoUpdate {
                 acc[4] += nt * s.ratioMean();
             }
         }
+        if (rows.isEmpty()) {
+            zeroGradients(); // none of this minibatch's rows are here, yet this rank joins the all-reduce
+        }
+        dp.averageGradients(params);
+        acc = dp.sum(acc);
         double norm = GradClip.globalNorm(params);
         if (!Double.isFinite(norm) || !Double.isFinite(acc[0] + acc[1])) {
             optimizer.zero_grad(true);
@@ -126,7 +164,19 @@ final class PpoUpdate {
             optimizer.step();
         }
         optimizer.zero_grad(true);
-        return new double[] {acc[0], acc[1], acc[2] / tokens, acc[3] / tokens, acc[4] / tokens, norm};
+        return new double[] {acc[0] / world, acc[1] / world, acc[2] / tokens, acc[3] / tokens, acc[4] / tokens, norm};
+    }
+
+    /** Defines every parameter's gradient as zeros (through autograd, so each is a fresh tensor). */
+    private void zeroGradients() {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor zero = null;
+            for (Tensor p : params) {
+                Tensor t = p.sum().mul(Ops.scalar(0.0));
+                zero = zero == null ? t : zero.add(t);
+            }
+            zero.backward();
+        }
     }
 
     private static PpoObjective.MicroBatch select(Batch b, List<Integer> rows) {

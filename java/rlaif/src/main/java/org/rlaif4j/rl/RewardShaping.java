@@ -1,5 +1,7 @@
 package org.rlaif4j.rl;
 
+import java.util.function.UnaryOperator;
+
 /**
  * What happens to the sequence rewards before they enter the per-token rewards, in this order:
  * a penalty subtracted from responses that hit the token budget without a stop token; whitening
@@ -23,6 +25,15 @@ public record RewardShaping(double missingStopPenalty, boolean normalize, double
 
     /** The shaped rewards (a new array). */
     public float[] apply(float[] rewards, boolean[] truncated) {
+        return apply(rewards, truncated, UnaryOperator.identity());
+    }
+
+    /**
+     * The shaped rewards of this rank's rows, whitened (when {@code normalize}) with the mean and
+     * variance of every rank's rows: {@code sumOverRanks} adds arrays up element-wise over the ranks
+     * (each rank calls it the same number of times).
+     */
+    public float[] apply(float[] rewards, boolean[] truncated, UnaryOperator<double[]> sumOverRanks) {
         if (rewards.length != truncated.length) {
             throw new IllegalArgumentException("truncated: expected " + rewards.length + " flags, found " + truncated.length);
         }
@@ -33,19 +44,22 @@ public record RewardShaping(double missingStopPenalty, boolean normalize, double
             }
             r[i] = rewards[i] - (truncated[i] ? missingStopPenalty : 0);
         }
-        if (normalize && r.length > 1) {
-            double mean = 0;
+        if (normalize) {
+            double sum = 0;
             for (double x : r) {
-                mean += x;
+                sum += x;
             }
-            mean /= r.length;
-            double var = 0;
-            for (double x : r) {
-                var += (x - mean) * (x - mean);
-            }
-            double inv = 1.0 / Math.sqrt(var / (r.length - 1) + 1e-8);
-            for (int i = 0; i < r.length; i++) {
-                r[i] = (r[i] - mean) * inv;
+            double[] total = sumOverRanks.apply(new double[] {sum, r.length});
+            if (total[1] > 1) {
+                double mean = total[0] / total[1];
+                double var = 0;
+                for (double x : r) {
+                    var += (x - mean) * (x - mean);
+                }
+                double inv = 1.0 / Math.sqrt(sumOverRanks.apply(new double[] {var})[0] / (total[1] - 1) + 1e-8);
+                for (int i = 0; i < r.length; i++) {
+                    r[i] = (r[i] - mean) * inv;
+                }
             }
         }
         float[] out = new float[r.length];

@@ -1,0 +1,183 @@
+package org.rlaif4j.sft;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rlaif4j.cli.Main;
+import org.rlaif4j.data.Jsonl;
+import org.rlaif4j.dist.DataParallel;
+import org.rlaif4j.dist.DistConfig;
+import org.rlaif4j.model.CausalLm;
+import org.rlaif4j.model.ModelConfig;
+import org.rlaif4j.model.Ops;
+import org.rlaif4j.model.tokenizer.CharTokenizer;
+
+/** Data-parallel SFT with two Gloo ranks on localhost: threads for the equivalence, child JVMs for a killed rank. */
+class SftDataParallelTest {
+    private static final CharTokenizer TOK = new CharTokenizer("abcdefgh");
+
+    @TempDir
+    Path tmp;
+
+    private static CausalLm tiny(long seed) throws Exception {
+        return CausalLm.random(ModelConfig.fromJson((ObjectNode) new ObjectMapper().readTree("{\"model_type\":\"llama\","
+                + "\"vocab_size\":12,\"hidden_size\":32,\"num_hidden_layers\":2,\"num_attention_heads\":4,"
+                + "\"num_key_value_heads\":2,\"intermediate_size\":64,\"max_position_embeddings\":32,"
+                + "\"tie_word_embeddings\":false,\"bos_token_id\":1,\"eos_token_id\":2,\"pad_token_id\":0}")), seed);
+    }
+
+    private static List<SftExample> examples(int n) {
+        List<SftExample> out = new ArrayList<>();
+        String letters = "abcdefgh";
+        for (int i = 0; i < n; i++) {
+            String p = "" + letters.charAt(i % 8) + letters.charAt((i * 3) % 8);
+            out.add(new SftExample(p, new StringBuilder(p).reverse() + letters.substring(i % 5, i % 5 + 1 + i % 3)));
+        }
+        return out;
+    }
+
+    private static Map<String, float[]> params(CausalLm m) {
+        Map<String, float[]> out = new TreeMap<>();
+        for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
+            out.put(e.getKey(), Ops.toFloats(e.getValue()));
+        }
+        return out;
+    }
+
+    private static double maxDiff(Map<String, float[]> a, Map<String, float[]> b) {
+        assertEquals(a.keySet(), b.keySet());
+        double max = 0;
+        for (String k : a.keySet()) {
+            for (int i = 0; i < a.get(k).length; i++) {
+                max = Math.max(max, Math.abs(a.get(k)[i] - b.get(k)[i]));
+            }
+        }
+        return max;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void twoRanksEndIdenticalAndEqualToOneProcessOnTheCombinedBatch() throws Exception {
+        List<SftExample> train = examples(24);
+        List<SftExample> eval = examples(7).subList(2, 7);
+        PrintStream quiet = new PrintStream(PrintStream.nullOutputStream());
+        // one process: 8 examples per step in two micro-batches of 4; 24 examples = 3 steps
+        SftConfig one = SftConfig.defaults().withEpochs(1).withBatch(8, 2).withLr(1e-2, 1);
+        CausalLm single = tiny(3);
+        Map<String, float[]> init = params(single);
+        SftTrainer.Result s = new SftTrainer(single, TOK, one).train(train, eval, tmp.resolve("single"), true, quiet);
+
+        int port = freePort();
+        SftConfig perRank = one.withBatch(4, 1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Object[]>> ranks = new ArrayList<>();
+            for (int rank = 0; rank < 2; rank++) {
+                int r = rank;
+                ranks.add(pool.submit(() -> {
+                    DistConfig cfg = new DistConfig(r, 2, r, "127.0.0.1", port, Duration.ofSeconds(60), 1 << 16);
+                    try (DataParallel dp = DataParallel.open(cfg)) {
+                        CausalLm lm = tiny(3 + r); // rank 1 starts elsewhere: the broadcast must fix that
+                        SftTrainer.Result res = new SftTrainer(lm, TOK, perRank, dp).train(train, eval, tmp.resolve("ddp"),
+                                true, quiet);
+                        return new Object[] {res, params(lm)};
+                    }
+                }));
+            }
+            Object[] r0 = ranks.get(0).get(120, TimeUnit.SECONDS);
+            Object[] r1 = ranks.get(1).get(120, TimeUnit.SECONDS);
+            SftTrainer.Result res0 = (SftTrainer.Result) r0[0];
+            SftTrainer.Result res1 = (SftTrainer.Result) r1[0];
+            @SuppressWarnings("unchecked") Map<String, float[]> p0 = (Map<String, float[]>) r0[1];
+            @SuppressWarnings("unchecked") Map<String, float[]> p1 = (Map<String, float[]>) r1[1];
+            assertEquals(0.0, res1.maxDriftFromRankZero());
+            assertEquals(0.0, maxDiff(p0, p1), "ranks in sync");
+            double diff = maxDiff(p0, params(single));
+            assertTrue(diff < 1e-4, "2 ranks vs one process on the combined batch: parameters differ by " + diff);
+            assertTrue(maxDiff(init, params(single)) > 1e-3, "3 steps at lr 1e-2 moved the parameters");
+            assertEquals(s.finalEvalLoss(), res0.finalEvalLoss(), 1e-5, "eval loss summed over the ranks' shares");
+            assertEquals(s.finalEvalLoss(), res1.finalEvalLoss(), 1e-5);
+            assertEquals(3, res0.metrics().size());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(s.metrics().get(i).get("loss"), res0.metrics().get(i).get("loss"), 1e-5, "loss of step " + (i + 1));
+            }
+            assertTrue(res1.metrics().isEmpty(), "only rank 0 logs");
+            assertTrue(Files.isDirectory(tmp.resolve("ddp/final")));
+            assertEquals(3, Files.readAllLines(tmp.resolve("ddp/metrics.jsonl")).size(), "one metrics file, written once");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void killingOneRankMakesTheOtherExitWithAClearErrorWithinTheTimeout() throws Exception {
+        Path model = tmp.resolve("lm");
+        tiny(3).save(model);
+        TOK.save(model);
+        Path data = tmp.resolve("train.jsonl");
+        StringBuilder lines = new StringBuilder();
+        for (SftExample e : examples(64)) {
+            ObjectNode o = Jsonl.mapper().createObjectNode();
+            o.put("prompt", e.prompt());
+            o.put("response", e.response());
+            lines.append(Jsonl.toLine(o)).append('\n');
+        }
+        Files.writeString(data, lines);
+        int port = freePort();
+        Process[] ranks = new Process[2];
+        Path[] logs = new Path[2];
+        for (int r = 0; r < 2; r++) {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx512m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "sft", "--model",
+                    model.toString(), "--data", data.toString(), "--eval-fraction", "0", "--out", tmp.resolve("out").toString(),
+                    "--epochs", "100000", "--batch-size", "2", "--max-length", "16", "--quiet", "--rank", Integer.toString(r),
+                    "--world-size", "2", "--master-addr", "127.0.0.1", "--master-port", Integer.toString(port),
+                    "--dist-timeout-s", "30"));
+            logs[r] = tmp.resolve("rank" + r + ".log");
+            ranks[r] = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logs[r].toFile()).start();
+        }
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!Files.exists(tmp.resolve("out/metrics.jsonl")) || Files.size(tmp.resolve("out/metrics.jsonl")) == 0) {
+                assertTrue(System.nanoTime() < deadline && ranks[0].isAlive() && ranks[1].isAlive(),
+                        "both ranks train: " + Files.readString(logs[0]) + Files.readString(logs[1]));
+                Thread.sleep(200);
+            }
+            ranks[1].destroyForcibly();
+            long killed = System.nanoTime();
+            assertTrue(ranks[0].waitFor(40, TimeUnit.SECONDS), "rank 0 gave up within the 30 s timeout (+ slack)");
+            double seconds = (System.nanoTime() - killed) / 1e9;
+            String out = Files.readString(logs[0]);
+            assertEquals(1, ranks[0].exitValue(), out);
+            assertTrue(out.contains("rank 0 of 2:") && out.contains("a peer rank probably died"), out);
+            assertTrue(seconds < 40, "failed after " + seconds + " s");
+        } finally {
+            for (Process p : ranks) {
+                p.destroyForcibly();
+            }
+        }
+    }
+}
