@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "sft", mixinStandardHelpOptions = true,
         description = "Fine-tune a causal LM on {\"prompt\", \"response\"} JSONL with the loss on response tokens only; "
                 + "writes OUT/final (Hugging Face folder), OUT/checkpoints, OUT/metrics.{jsonl,csv,png}. "
-                + "Data-parallel under `launch -n N` (--batch-size is per rank).")
+                + "Data-parallel under `launch -n N` (--batch-size is per rank). "
+                + "Stopped? Rerun the same command with --resume to continue from the last --save-every checkpoint.")
 public final class SftCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Starting checkpoint folder (with tokenizer.json).")
     Path model;
@@ -53,9 +54,11 @@ public final class SftCommand implements Callable<Integer> {
     @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Clip threshold; 0 = off.") double maxGradNorm;
     @Option(names = "--max-length", defaultValue = "512", description = "Tokens per example after truncation.") int maxLength;
     @Option(names = "--eval-every", defaultValue = "0", description = "Eval every N steps (0 = each epoch's end).") int evalEvery;
-    @Option(names = "--save-every", defaultValue = "0", description = "Checkpoint every N steps (0 = final only).") int saveEvery;
+    @Option(names = "--save-every", defaultValue = "0", description = "Resumable checkpoint (model, optimizer, step) every N steps (0 = final only).") int saveEvery;
     @Option(names = "--keep-last", defaultValue = "2", description = "Step checkpoints kept.") int keepLast;
     @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--resume", description = "Continue from OUT/checkpoints/latest (same settings required; "
+            + "starts from the beginning when there is none).") boolean resume;
     @Option(names = "--skip-bad-lines", description = "Report malformed JSONL lines and go on instead of stopping.") boolean skipBad;
     @Option(names = "--quiet", description = "No progress bar.") boolean quiet;
 
@@ -88,7 +91,7 @@ public final class SftCommand implements Callable<Integer> {
         }
         CausalLm lm = CausalLm.load(model);
         try (HfTokenizer tok = HfTokenizer.load(model); DataParallel dp = dist.open()) {
-            SftTrainer.Result r = new SftTrainer(lm, tok, cfg, dp).train(train, eval, out, quiet, System.err);
+            SftTrainer.Result r = new SftTrainer(lm, tok, cfg, dp).train(train, eval, out, resume, quiet, System.err);
             if (!dp.isMain()) {
                 DistributedOptions.reportInSync(pw, dp, r.maxDriftFromRankZero());
                 return 0;

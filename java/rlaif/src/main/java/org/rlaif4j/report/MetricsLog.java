@@ -107,6 +107,26 @@ public final class MetricsLog implements Closeable {
         AtomicFiles.writeString(file, sb.toString());
     }
 
+    /**
+     * Keeps the rows of {@code file} whose {@code step} is at most {@code step} (those a run resumed
+     * from that step will not log again; none for a fresh run, {@code step} = 0), rewritten atomically.
+     * A missing file is fine; a torn last line (a kill mid-write) is dropped.
+     */
+    public static void keepUpToStep(Path file, long step) {
+        if (!Files.exists(file)) {
+            return;
+        }
+        StringBuilder kept = new StringBuilder();
+        if (step > 0) {
+            for (var line : Jsonl.read(file, o -> o, org.rlaif4j.data.BadLinePolicy.SKIP, w -> { })) {
+                if (line.value().path("step").asLong(Long.MAX_VALUE) <= step) {
+                    kept.append(Jsonl.toLine(line.value())).append('\n');
+                }
+            }
+        }
+        AtomicFiles.writeString(file, kept.toString());
+    }
+
     @Override
     public synchronized void close() {
         try {

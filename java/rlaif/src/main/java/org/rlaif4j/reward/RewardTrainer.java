@@ -29,6 +29,7 @@ import org.rlaif4j.train.AdamWConfig;
 import org.rlaif4j.train.LrSchedule;
 import org.rlaif4j.train.StepStats;
 import org.rlaif4j.train.TrainStep;
+import org.rlaif4j.train.TrainingCheckpoint;
 
 /**
  * Trains a reward model on soft preference labels ({@link SoftLabelLoss}) and saves it as a
@@ -140,7 +141,7 @@ public final class RewardTrainer {
         resume.ifPresent(c -> c.loadOptimizer(trainStep.optimizer()));
 
         if (dp.isMain()) {
-            restartMetrics(out.resolve(METRICS), start);
+            MetricsLog.keepUpToStep(out.resolve(METRICS), start);
         }
         listener.started(start, totalSteps, split.train().size(), split.eval().size(), init);
         PairwiseMetrics evalMetrics = null;
@@ -192,7 +193,7 @@ public final class RewardTrainer {
                     evalMetrics = evaluate(scorer, split.eval(), done, metrics);
                 }
                 if (dp.isMain() && !last && config.saveEvery() > 0 && done % config.saveEvery() == 0) {
-                    TrainingCheckpoint.write(out, done, model, trainStep.optimizer(), trajectory);
+                    TrainingCheckpoint.write(out, done, model::save, trainStep.optimizer(), trajectory);
                 }
             }
         }
@@ -288,22 +289,6 @@ public final class RewardTrainer {
         try (SafetensorsCheckpoint c = SafetensorsCheckpoint.open(dir)) {
             return c.contains(ScalarHead.NAME);
         }
-    }
-
-    /** Keeps the metrics rows up to {@code step} (those a resumed run will not redo); none for a fresh run. */
-    private static void restartMetrics(Path file, long step) {
-        if (!Files.exists(file)) {
-            return;
-        }
-        StringBuilder kept = new StringBuilder();
-        if (step > 0) {
-            for (var line : Jsonl.read(file, o -> o, org.rlaif4j.data.BadLinePolicy.SKIP, w -> { })) {
-                if (line.value().path("step").asLong(Long.MAX_VALUE) <= step) {
-                    kept.append(Jsonl.toLine(line.value())).append('\n');
-                }
-            }
-        }
-        AtomicFiles.writeString(file, kept.toString());
     }
 
     private static void writeReports(Path out, RewardResult r) {

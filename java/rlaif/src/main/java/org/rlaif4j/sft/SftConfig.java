@@ -12,7 +12,7 @@ package org.rlaif4j.sft;
  * @param maxGradNorm   global gradient-norm clip; 0 = off
  * @param maxLength     tokens per example after truncation (prompt cut from the left, then the response from the right)
  * @param evalEvery     evaluate every this many steps (0 = only after each epoch)
- * @param saveEvery     checkpoint every this many steps (0 = only the final model)
+ * @param saveEvery     resumable checkpoint every this many steps (0 = only the final model)
  * @param keepLast      step checkpoints kept on disk
  * @param seed          shuffling seed
  */

@@ -63,6 +63,40 @@ class SftPpoCommandTest {
     }
 
     @Test
+    void sftResumeContinuesFromTheLatestCheckpointAndRefusesOtherwise() throws Exception {
+        Path out = tmp.resolve("sft-resume");
+        List<String> args = List.of("sft", "--model", base.toString(), "--data", sftData.toString(), "--eval-fraction",
+                "0.2", "--out", out.toString(), "--epochs", "2", "--batch-size", "2", "--lr", "1e-2", "--warmup", "1",
+                "--save-every", "1", "--quiet");
+        CliRun first = run(args.toArray(new String[0]));
+        assertEquals(0, first.exitCode(), first.out() + first.err());
+        assertEquals(out.resolve("checkpoints").resolve("step-000003"), CheckpointDirs.latest(out.resolve("checkpoints")).orElseThrow());
+        java.util.Map<String, float[]> finished = new java.util.TreeMap<>();
+        CausalLm.load(out.resolve("final")).namedParameters().forEach((n, t) -> finished.put(n, org.rlaif4j.model.Ops.toFloats(t)));
+
+        CliRun refused = run(args.toArray(new String[0]));
+        assertNotEquals(0, refused.exitCode());
+        assertTrue(refused.err().contains("pass --resume"), refused.err());
+        List<String> otherLr = new java.util.ArrayList<>(args);
+        otherLr.set(otherLr.indexOf("1e-2"), "2e-2");
+        otherLr.add("--resume");
+        CliRun different = run(otherLr.toArray(new String[0]));
+        assertNotEquals(0, different.exitCode());
+        assertTrue(different.err().contains("lr: checkpoint has 0.01, this run has 0.02"), different.err());
+
+        List<String> again = new java.util.ArrayList<>(args);
+        again.add("--resume");
+        CliRun resumed = run(again.toArray(new String[0]));
+        assertEquals(0, resumed.exitCode(), resumed.out() + resumed.err());
+        // (the trainer's "resuming after step 3 of 4" note goes to the process's stderr, beside the progress bar)
+        assertTrue(resumed.out().contains("4 steps"), resumed.out());
+        assertEquals(List.of(1.0, 2.0, 3.0, 4.0),
+                MetricsLog.read(out.resolve("metrics.jsonl")).stream().map(r -> r.get("step")).toList());
+        CausalLm.load(out.resolve("final")).namedParameters().forEach((n, t) ->
+                assertArrayEquals(finished.get(n), org.rlaif4j.model.Ops.toFloats(t), n + ": step 4 redone identically"));
+    }
+
+    @Test
     void sftThenPpoStopAndResumeMatchesAnUninterruptedRun() throws Exception {
         Path sftOut = tmp.resolve("sft-out");
         CliRun sft = run("sft", "--model", base.toString(), "--data", sftData.toString(), "--eval-fraction", "0.2",

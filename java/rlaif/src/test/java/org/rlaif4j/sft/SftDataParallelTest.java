@@ -132,6 +132,61 @@ class SftDataParallelTest {
         }
     }
 
+    /** Both ranks on {@code out}; each is stopped (an exception from its after-step hook) after step {@code stopAt} (0: never). */
+    private List<Object> twoRanks(List<SftExample> train, List<SftExample> eval, SftConfig cfg, Path out, boolean resume,
+            long stopAt) throws Exception {
+        int port = freePort();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Object>> ranks = new ArrayList<>();
+            for (int rank = 0; rank < 2; rank++) {
+                int r = rank;
+                ranks.add(pool.submit(() -> {
+                    DistConfig dc = new DistConfig(r, 2, r, "127.0.0.1", port, Duration.ofSeconds(60), 1 << 16);
+                    try (DataParallel dp = DataParallel.open(dc)) {
+                        CausalLm lm = tiny(3);
+                        try {
+                            new SftTrainer(lm, TOK, cfg, dp).afterEachStep(done -> {
+                                if (done == stopAt) {
+                                    throw new IllegalStateException("stopped");
+                                }
+                            }).train(train, eval, out, resume, true, new PrintStream(PrintStream.nullOutputStream()));
+                        } catch (IllegalStateException e) {
+                            return e.getMessage();
+                        }
+                        return params(lm);
+                    }
+                }));
+            }
+            return List.of(ranks.get(0).get(120, TimeUnit.SECONDS), ranks.get(1).get(120, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void twoRanksStoppedAndResumedEndAsAnUninterruptedTwoRankRun() throws Exception {
+        List<SftExample> train = examples(24);
+        List<SftExample> eval = examples(7).subList(2, 7);
+        // 4 examples per rank and step: 3 steps an epoch, 2 epochs; checkpoints at 2 and 4
+        SftConfig cfg = SftConfig.defaults().withEpochs(2).withBatch(4, 2).withLr(1e-2, 2).withSchedule(0, 2);
+        List<Object> whole = twoRanks(train, eval, cfg, tmp.resolve("a"), false, 0);
+        Path out = tmp.resolve("b");
+        assertEquals(List.of("stopped", "stopped"), twoRanks(train, eval, cfg, out, false, 3));
+        assertEquals(3, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+        List<Object> resumed = twoRanks(train, eval, cfg, out, true, 0);
+        for (int r = 0; r < 2; r++) {
+            @SuppressWarnings("unchecked") Map<String, float[]> pa = (Map<String, float[]>) whole.get(r);
+            @SuppressWarnings("unchecked") Map<String, float[]> pb = (Map<String, float[]>) resumed.get(r);
+            assertEquals(0.0, maxDiff(pa, pb), "rank " + r + ": resumed vs uninterrupted");
+        }
+        List<Long> steps = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            steps.add(Jsonl.mapper().readTree(line).get("step").asLong());
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), steps, "each step logged once, by rank 0");
+    }
+
     @Test
     void killingOneRankMakesTheOtherExitWithAClearErrorWithinTheTimeout() throws Exception {
         Path model = tmp.resolve("lm");
