@@ -1,6 +1,7 @@
 package org.rlaif4j.rl;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.rlaif4j.dist.RankChecks.*;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -8,12 +9,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.rlaif4j.dist.DataParallel;
 import org.rlaif4j.dist.DistConfig;
@@ -57,7 +56,7 @@ class PpoDataParallelTest {
     /** Runs both, checks the ranks agree with each other and with one process; returns rank 0, rank 1, single. */
     private static List<Run> compare(PpoTrainingConfig single, PpoTrainingConfig perRank) throws Exception {
         PpoTrainer one = trainer(single, 5, DataParallel.single());
-        Map<String, float[]> init = snapshot(one);
+        Map<String, float[]> init = snapshot(one.trainedParameters());
         List<Rollout> rollouts = new ArrayList<>();
         List<IterationStats> oneStats = new ArrayList<>();
         for (int k = 0; k < K; k++) {
@@ -65,7 +64,7 @@ class PpoDataParallelTest {
             rollouts.add(r);
             oneStats.add(one.iterate(r));
         }
-        Run reference = new Run(snapshot(one), oneStats, 0);
+        Run reference = new Run(snapshot(one.trainedParameters()), oneStats, 0);
 
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -87,7 +86,7 @@ class PpoDataParallelTest {
                             stats.add(t.iterate(all.rows(r * half, (r + 1) * half)));
                         }
                         double drift = dp.maxDifferenceFromRankZero(new ArrayList<>(t.trainedParameters().values()));
-                        return new Run(snapshot(t), stats, drift);
+                        return new Run(snapshot(t.trainedParameters()), stats, drift);
                     }
                 }));
             }
@@ -124,24 +123,4 @@ class PpoDataParallelTest {
                 TinyRl.TOKENIZER, TinyRl.PROMPTS, cfg, dp);
     }
 
-    private static Map<String, float[]> snapshot(PpoTrainer t) {
-        Map<String, float[]> out = new TreeMap<>();
-        for (Map.Entry<String, Tensor> e : t.trainedParameters().entrySet()) {
-            out.put(e.getKey(), Ops.toFloats(e.getValue()));
-        }
-        return out;
-    }
-
-    private static double maxDiff(Map<String, float[]> a, Map<String, float[]> b) {
-        assertEquals(a.keySet(), b.keySet());
-        double max = 0;
-        for (String k : a.keySet()) {
-            float[] x = a.get(k);
-            float[] y = b.get(k);
-            for (int i = 0; i < x.length; i++) {
-                max = Math.max(max, Math.abs(x[i] - y[i]));
-            }
-        }
-        return max;
-    }
 }

@@ -1,6 +1,7 @@
 package org.rlaif4j.sft;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.rlaif4j.dist.RankChecks.*;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,12 +14,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rlaif4j.cli.Main;
@@ -55,22 +54,7 @@ class SftDataParallelTest {
     }
 
     private static Map<String, float[]> params(CausalLm m) {
-        Map<String, float[]> out = new TreeMap<>();
-        for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
-            out.put(e.getKey(), Ops.toFloats(e.getValue()));
-        }
-        return out;
-    }
-
-    private static double maxDiff(Map<String, float[]> a, Map<String, float[]> b) {
-        assertEquals(a.keySet(), b.keySet());
-        double max = 0;
-        for (String k : a.keySet()) {
-            for (int i = 0; i < a.get(k).length; i++) {
-                max = Math.max(max, Math.abs(a.get(k)[i] - b.get(k)[i]));
-            }
-        }
-        return max;
+        return snapshot(m.namedParameters());
     }
 
     private static int freePort() throws Exception {
@@ -221,14 +205,7 @@ class SftDataParallelTest {
                         "both ranks train: " + Files.readString(logs[0]) + Files.readString(logs[1]));
                 Thread.sleep(200);
             }
-            ranks[1].destroyForcibly();
-            long killed = System.nanoTime();
-            assertTrue(ranks[0].waitFor(40, TimeUnit.SECONDS), "rank 0 gave up within the 30 s timeout (+ slack)");
-            double seconds = (System.nanoTime() - killed) / 1e9;
-            String out = Files.readString(logs[0]);
-            assertEquals(1, ranks[0].exitValue(), out);
-            assertTrue(out.contains("rank 0 of 2:") && out.contains("a peer rank probably died"), out);
-            assertTrue(seconds < 40, "failed after " + seconds + " s");
+            killRankOneAndExpectRankZeroToFailFast(ranks, logs[0]);
         } finally {
             for (Process p : ranks) {
                 p.destroyForcibly();
