@@ -3,7 +3,6 @@ package org.rlaif4j.sft;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.rlaif4j.dist.RankChecks.*;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -25,7 +24,6 @@ import org.rlaif4j.data.Jsonl;
 import org.rlaif4j.dist.DataParallel;
 import org.rlaif4j.dist.DistConfig;
 import org.rlaif4j.model.CausalLm;
-import org.rlaif4j.model.ModelConfig;
 import org.rlaif4j.model.Ops;
 import org.rlaif4j.model.tokenizer.CharTokenizer;
 
@@ -35,13 +33,6 @@ class SftDataParallelTest {
 
     @TempDir
     Path tmp;
-
-    private static CausalLm tiny(long seed) throws Exception {
-        return CausalLm.random(ModelConfig.fromJson((ObjectNode) new ObjectMapper().readTree("{\"model_type\":\"llama\","
-                + "\"vocab_size\":12,\"hidden_size\":32,\"num_hidden_layers\":2,\"num_attention_heads\":4,"
-                + "\"num_key_value_heads\":2,\"intermediate_size\":64,\"max_position_embeddings\":32,"
-                + "\"tie_word_embeddings\":false,\"bos_token_id\":1,\"eos_token_id\":2,\"pad_token_id\":0}")), seed);
-    }
 
     private static List<SftExample> examples(int n) {
         List<SftExample> out = new ArrayList<>();
@@ -70,7 +61,7 @@ class SftDataParallelTest {
         PrintStream quiet = new PrintStream(PrintStream.nullOutputStream());
         // one process: 8 examples per step in two micro-batches of 4; 24 examples = 3 steps
         SftConfig one = SftConfig.defaults().withEpochs(1).withBatch(8, 2).withLr(1e-2, 1);
-        CausalLm single = tiny(3);
+        CausalLm single = SftTest.tiny(3);
         Map<String, float[]> init = params(single);
         SftTrainer.Result s = new SftTrainer(single, TOK, one).train(train, eval, tmp.resolve("single"), true, quiet);
 
@@ -84,7 +75,7 @@ class SftDataParallelTest {
                 ranks.add(pool.submit(() -> {
                     DistConfig cfg = new DistConfig(r, 2, r, "127.0.0.1", port, Duration.ofSeconds(60), 1 << 16);
                     try (DataParallel dp = DataParallel.open(cfg)) {
-                        CausalLm lm = tiny(3 + r); // rank 1 starts elsewhere: the broadcast must fix that
+                        CausalLm lm = SftTest.tiny(3 + r); // rank 1 starts elsewhere: the broadcast must fix that
                         SftTrainer.Result res = new SftTrainer(lm, TOK, perRank, dp).train(train, eval, tmp.resolve("ddp"),
                                 true, quiet);
                         return new Object[] {res, params(lm)};
@@ -128,7 +119,7 @@ class SftDataParallelTest {
                 ranks.add(pool.submit(() -> {
                     DistConfig dc = new DistConfig(r, 2, r, "127.0.0.1", port, Duration.ofSeconds(60), 1 << 16);
                     try (DataParallel dp = DataParallel.open(dc)) {
-                        CausalLm lm = tiny(3);
+                        CausalLm lm = SftTest.tiny(3);
                         try {
                             new SftTrainer(lm, TOK, cfg, dp).afterEachStep(done -> {
                                 if (done == stopAt) {
@@ -174,7 +165,7 @@ class SftDataParallelTest {
     @Test
     void killingOneRankMakesTheOtherExitWithAClearErrorWithinTheTimeout() throws Exception {
         Path model = tmp.resolve("lm");
-        tiny(3).save(model);
+        SftTest.tiny(3).save(model);
         TOK.save(model);
         Path data = tmp.resolve("train.jsonl");
         StringBuilder lines = new StringBuilder();

@@ -2,8 +2,6 @@ package org.rlaif4j.sft;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -12,11 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rlaif4j.model.CausalLm;
-import org.rlaif4j.model.ModelConfig;
 import org.rlaif4j.model.Ops;
 import org.rlaif4j.model.tokenizer.CharTokenizer;
 import org.rlaif4j.report.MetricsLog;
@@ -35,13 +31,6 @@ class SftResumeTest {
         Killed() {
             super("killed");
         }
-    }
-
-    private static CausalLm tiny(long seed) throws Exception {
-        return CausalLm.random(ModelConfig.fromJson((ObjectNode) new ObjectMapper().readTree("{\"model_type\":\"llama\","
-                + "\"vocab_size\":12,\"hidden_size\":32,\"num_hidden_layers\":2,\"num_attention_heads\":4,"
-                + "\"num_key_value_heads\":2,\"intermediate_size\":64,\"max_position_embeddings\":32,"
-                + "\"tie_word_embeddings\":false,\"bos_token_id\":1,\"eos_token_id\":2,\"pad_token_id\":0}")), seed);
     }
 
     private static List<SftExample> train() {
@@ -81,21 +70,21 @@ class SftResumeTest {
 
     @Test
     void killedAndResumedTwiceEqualsAnUninterruptedRun() throws Exception {
-        CausalLm whole = tiny(7);
+        CausalLm whole = SftTest.tiny(7);
         SftTrainer.Result a = run(whole, config(), tmp.resolve("a"), false, 0);
         assertEquals(8, a.metrics().size());
 
         Path out = tmp.resolve("b");
         // killed mid-epoch, after checkpoint 3 and one more logged step
-        assertThrows(Killed.class, () -> run(tiny(7), config(), out, false, 4));
+        assertThrows(Killed.class, () -> run(SftTest.tiny(7), config(), out, false, 4));
         assertEquals(List.of(1L, 2L, 3L, 4L), steps(out.resolve("metrics.jsonl")));
         assertEquals("step-000003", CheckpointDirs.latest(out.resolve("checkpoints")).orElseThrow().getFileName().toString());
         assertFalse(Files.exists(out.resolve("final")));
         // a fresh process: the starting model again, then --resume; killed again in the second epoch
-        assertThrows(Killed.class, () -> run(tiny(7), config(), out, true, 7));
+        assertThrows(Killed.class, () -> run(SftTest.tiny(7), config(), out, true, 7));
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), steps(out.resolve("metrics.jsonl")), "row 4 logged once");
         assertEquals("step-000006", CheckpointDirs.latest(out.resolve("checkpoints")).orElseThrow().getFileName().toString());
-        CausalLm resumed = tiny(7);
+        CausalLm resumed = SftTest.tiny(7);
         SftTrainer.Result b = run(resumed, config(), out, true, 0);
 
         Map<String, float[]> pa = params(whole);
@@ -120,10 +109,10 @@ class SftResumeTest {
     @Test
     void refusesDifferentSettingsAndAFreshRunOverCheckpoints() throws Exception {
         Path out = tmp.resolve("run");
-        assertThrows(Killed.class, () -> run(tiny(7), config(), out, false, 4));
+        assertThrows(Killed.class, () -> run(SftTest.tiny(7), config(), out, false, 4));
 
         SftConfig other = new SftConfig(2, 2, 2, 2e-2, 3, 0.01, 0.5, 16, 3, 3, 2, 12);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(tiny(7), other, out, true, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(SftTest.tiny(7), other, out, true, 0));
         assertTrue(e.getMessage().contains("cannot resume with different settings"), e.getMessage());
         assertTrue(e.getMessage().contains("lr: checkpoint has 0.01, this run has 0.02"), e.getMessage());
         assertTrue(e.getMessage().contains("seed: checkpoint has 11, this run has 12"), e.getMessage());
@@ -132,15 +121,15 @@ class SftResumeTest {
         List<SftExample> changed = new ArrayList<>(train());
         changed.set(0, new SftExample("ab", "bb"));
         IllegalArgumentException data = assertThrows(IllegalArgumentException.class, () ->
-                new SftTrainer(tiny(7), TOK, config()).train(changed, EVAL, out, true, true, QUIET));
+                new SftTrainer(SftTest.tiny(7), TOK, config()).train(changed, EVAL, out, true, true, QUIET));
         assertTrue(data.getMessage().contains("train_sha256"), data.getMessage());
 
-        IllegalArgumentException fresh = assertThrows(IllegalArgumentException.class, () -> run(tiny(7), config(), out, false, 0));
+        IllegalArgumentException fresh = assertThrows(IllegalArgumentException.class, () -> run(SftTest.tiny(7), config(), out, false, 0));
         assertTrue(fresh.getMessage().contains("pass --resume"), fresh.getMessage());
 
         // eval/save/keep settings may change on resume
         SftConfig laterSaves = new SftConfig(2, 2, 2, 1e-2, 3, 0.01, 0.5, 16, 0, 5, 1, 11);
-        SftTrainer.Result r = run(tiny(7), laterSaves, out, true, 0);
+        SftTrainer.Result r = run(SftTest.tiny(7), laterSaves, out, true, 0);
         assertEquals(8, r.metrics().size());
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), steps(out.resolve("metrics.jsonl")));
     }
@@ -149,8 +138,8 @@ class SftResumeTest {
     void resumeWithoutACheckpointStartsFromTheBeginning() throws Exception {
         Path out = tmp.resolve("c");
         // killed before its first checkpoint: its rows must not be doubled
-        assertThrows(Killed.class, () -> run(tiny(7), config(), out, true, 2));
-        SftTrainer.Result r = run(tiny(7), config(), out, true, 0);
+        assertThrows(Killed.class, () -> run(SftTest.tiny(7), config(), out, true, 2));
+        SftTrainer.Result r = run(SftTest.tiny(7), config(), out, true, 0);
         assertEquals(8, r.metrics().size());
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), steps(out.resolve("metrics.jsonl")));
     }

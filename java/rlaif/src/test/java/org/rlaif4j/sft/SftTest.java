@@ -28,7 +28,8 @@ class SftTest {
     @TempDir
     Path tmp;
 
-    private static CausalLm tiny(long seed) throws Exception {
+    /** The tiny Llama (vocabulary of {@link #TOK}) the SFT tests train; also used by the resume and DDP tests. */
+    static CausalLm tiny(long seed) throws Exception {
         return CausalLm.random(ModelConfig.fromJson((ObjectNode) new ObjectMapper().readTree("{\"model_type\":\"llama\","
                 + "\"vocab_size\":12,\"hidden_size\":32,\"num_hidden_layers\":2,\"num_attention_heads\":4,"
                 + "\"num_key_value_heads\":2,\"intermediate_size\":64,\"max_position_embeddings\":32,"
