@@ -146,9 +146,10 @@ public final class DemoPipeline {
             List<String> evalPrompts = DemoData.prompts(cfg.evalPrompts(), stream(3));
             Proportion rmAccuracy = rmAcc;
             Proportion rmAccuracyTrue = rmTrue;
-            return timed("6. evaluation", () -> evaluate(evalPrompts, sft, rlaif, control, labeler, pairs.size(), dropped,
-                    alignment, oneOrder, alignmentTrue, Proportion.of(consistent, labels.size()), rmAccuracy, rmAccuracyTrue,
-                    calibration(labels, human), ppoRows));
+            DemoResult result = timed("6. evaluation", () -> evaluate(evalPrompts, sft, rlaif, control, labeler,
+                    pairs.size(), dropped, alignment, oneOrder, alignmentTrue, Proportion.of(consistent, labels.size()),
+                    rmAccuracy, rmAccuracyTrue, calibration(labels, human), ppoRows));
+            return result.withSeconds(new LinkedHashMap<>(seconds)); // the stage times, the evaluation's included
         }
     }
 
