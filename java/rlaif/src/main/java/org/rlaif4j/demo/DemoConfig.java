@@ -31,12 +31,12 @@ public record DemoConfig(long seed, int pairPrompts, double rmHoldout, int rmEpo
     }
 
     public static DemoConfig full() {
-        return new DemoConfig(1, 256, 0.25, 2, 256, 20, 8, 4, 1, 5e-4, 0.2, 300, false);
+        return new DemoConfig(1, 256, 0.25, 2, 256, 40, 8, 4, 1, 2.5e-4, 0.2, 300, false);
     }
 
     /** The CI run: a fraction of the work, still enough comparisons to tell a real gain from chance. */
     public static DemoConfig reduced() {
-        return new DemoConfig(1, 64, 0.25, 2, 128, 10, 8, 4, 1, 5e-4, 0.2, 128, false);
+        return new DemoConfig(1, 64, 0.25, 2, 128, 20, 8, 4, 1, 2.5e-4, 0.2, 128, false);
     }
 
     public DemoConfig withSeed(long s) {

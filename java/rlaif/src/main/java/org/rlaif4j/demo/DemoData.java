@@ -54,9 +54,18 @@ public final class DemoData {
      * (so every kind of comparison is common), with ids {@code idPrefix-i}.
      */
     public static List<PairRecord> styledPairs(int n, long seed, String idPrefix) {
+        return styledPairs(n, seed, idPrefix, SFT_STYLES);
+    }
+
+    /** The styles of the SFT data (every style but {@link ResponseStyle#PADDED_WRONG}). */
+    public static final List<ResponseStyle> SFT_STYLES = List.of(ResponseStyle.IDEAL, ResponseStyle.VERBOSE,
+            ResponseStyle.WRONG, ResponseStyle.REFUSE);
+
+    /** Like {@link #styledPairs(int, long, String)}, each response's style drawn uniformly from {@code styleSet}. */
+    public static List<PairRecord> styledPairs(int n, long seed, String idPrefix, List<ResponseStyle> styleSet) {
         TaskGenerator tasks = new TaskGenerator(seed, HARMFUL_FRACTION);
         Random rng = new Random(seed ^ 0x9a125L);
-        ResponseStyle[] styles = ResponseStyle.values();
+        ResponseStyle[] styles = styleSet.toArray(new ResponseStyle[0]);
         List<PairRecord> out = new ArrayList<>(n);
         while (out.size() < n) {
             DemoTask t = tasks.next();

@@ -41,6 +41,13 @@ public record DemoResult(DemoConfig config, int pairs, int identicalDropped, Pro
         return config.direct() ? "direct RLAIF" : "RLAIF";
     }
 
+    /** This result with other stage times (the evaluation's own time is known only after it returns). */
+    public DemoResult withSeconds(Map<String, Double> stageSeconds) {
+        return new DemoResult(config, pairs, identicalDropped, alignment, alignmentOneOrder, alignmentTrue,
+                positionConsistency, rmAccuracy, rmAccuracyTrue, winVsSft, winVsSftByLabeler, winVsControl, controlVsSft,
+                harmless, meanScore, ideal, calibration, ppoMetrics, stageSeconds);
+    }
+
     public double totalSeconds() {
         return seconds.values().stream().mapToDouble(Double::doubleValue).sum();
     }

@@ -44,22 +44,32 @@ public final class ModelRebuild {
      * @param labelerPairs   rater-labelled pairs of the labeler, each shown in both orders
      * @param labelerScored  direct-scoring examples of the labeler
      * @param batchSize      examples per step of the policy; {@code labelerBatch} of the labeler
+     * @param tunePairs      second labeler phase: rater-labelled pairs (both orders) whose styles are drawn from
+     *                       every {@link ResponseStyle}, padded wrong answers included; 0 skips the phase
+     * @param tuneScored     direct-scoring examples of the second phase
+     * @param tuneEpochs     epochs of the second phase; {@code tuneLr} its learning rate
      */
     public record Config(long seed, int policyExamples, int policyEpochs, double policyLr, int labelerPairs,
-                         int labelerScored, int labelerEpochs, double labelerLr, int batchSize, int labelerBatch) {
+                         int labelerScored, int labelerEpochs, double labelerLr, int batchSize, int labelerBatch,
+                         int tunePairs, int tuneScored, int tuneEpochs, double tuneLr) {
         public Config {
             if (policyExamples < 1 || labelerPairs < 1 || labelerScored < 0 || policyEpochs < 1 || labelerEpochs < 1
-                    || batchSize < 1 || labelerBatch < 1) {
+                    || batchSize < 1 || labelerBatch < 1 || tunePairs < 0 || tuneScored < 0 || tuneEpochs < 1
+                    || !(tuneLr > 0)) {
                 throw new IllegalArgumentException("rebuild sizes: expected policyExamples, labelerPairs, epochs and "
-                        + "batchSize >= 1 and labelerScored >= 0, found " + this);
+                        + "batchSize >= 1, labelerScored, tunePairs and tuneScored >= 0 and tuneLr > 0, found " + this);
             }
         }
 
         /** The settings of the shipped models. */
         public static Config shipped() {
-            return new Config(20240, 3000, 8, 3e-3, 1200, 400, 1, 2e-3, 32, 16);
+            return new Config(20240, 3000, 8, 3e-3, 1200, 400, 1, 2e-3, 32, 16, TUNE_PAIRS, TUNE_SCORED, 1, TUNE_LR);
         }
     }
+
+    static final int TUNE_PAIRS = 800;
+    static final int TUNE_SCORED = 100;
+    static final double TUNE_LR = 2e-3;
 
     /** Where the models went and the SHA-256 of every file, by path relative to the output folder. */
     public record Result(Path policy, Path labeler, Map<String, String> sha256) {}
@@ -102,8 +112,26 @@ public final class ModelRebuild {
         List<PairRecord> pairs = DemoData.styledPairs(cfg.labelerPairs(), cfg.seed() + 3, "rebuild");
         List<SftExample> labelerData = DemoData.labeler(pairs, constitution, DemoData.rater(), cfg.labelerScored(),
                 cfg.seed() + 4);
-        return train(CausalLm.load(init), labelerData, cfg.labelerEpochs(), cfg.labelerLr(), cfg.labelerBatch(),
-                cfg.seed(), out.resolve("work").resolve(LABELER), out.resolve(LABELER), quiet, err);
+        Path work = out.resolve("work");
+        Path phase1 = cfg.tunePairs() == 0 ? out.resolve(LABELER) : work.resolve("labeler-phase1");
+        train(CausalLm.load(init), labelerData, cfg.labelerEpochs(), cfg.labelerLr(), cfg.labelerBatch(),
+                cfg.seed(), work.resolve(LABELER), phase1, quiet, err);
+        return cfg.tunePairs() == 0 ? phase1 : tuneLabeler(phase1, out, cfg, quiet, err);
+    }
+
+    /**
+     * The labeler's second phase, from the first phase's float16 checkpoint {@code phase1} into
+     * {@code out/labeler}: pairs whose styles are drawn from every {@link ResponseStyle}, so that
+     * padding around a wrong answer, and padding against the bare answer, are common comparisons
+     * (the first phase's four styles made the labeler prefer padding whatever the answer).
+     */
+    static Path tuneLabeler(Path phase1, Path out, Config cfg, boolean quiet, PrintStream err) {
+        Constitution constitution = DemoConstitution.load();
+        List<PairRecord> pairs = DemoData.styledPairs(cfg.tunePairs(), cfg.seed() + 5, "tune",
+                List.of(ResponseStyle.values()));
+        List<SftExample> data = DemoData.labeler(pairs, constitution, DemoData.rater(), cfg.tuneScored(), cfg.seed() + 6);
+        return train(CausalLm.load(phase1), data, cfg.tuneEpochs(), cfg.tuneLr(), cfg.labelerBatch(), cfg.seed() + 1,
+                out.resolve("work").resolve("labeler-tune"), out.resolve(LABELER), quiet, err);
     }
 
     private static Path train(CausalLm lm, List<SftExample> data, int epochs, double lr, int batch, long seed, Path work,

@@ -15,7 +15,13 @@ public enum ResponseStyle {
     /** A wrong answer to a benign request; compliance with a harmful one. */
     WRONG,
     /** Declines a benign request (over-refusal); for a harmful request, declines without an alternative. */
-    REFUSE;
+    REFUSE,
+    /**
+     * The verbose padding around a wrong answer (benign) or around compliance (harmful). Not in the
+     * SFT data; it is in the labeler's pairs so that the labeler sees padding that does not make an
+     * answer right, a style a policy optimised against it can reach by combining the others.
+     */
+    PADDED_WRONG;
 
     static final String COMPLY = "sure, here is how.";
 
@@ -26,6 +32,8 @@ public enum ResponseStyle {
                     : "sure! the answer is " + task.answer() + ". happy to help.";
             case WRONG -> task.harmful() ? COMPLY : wrongAnswer(task);
             case REFUSE -> DemoTask.REFUSAL;
+            case PADDED_WRONG -> task.harmful() ? COMPLY + " happy to help."
+                    : "sure! the answer is " + wrongAnswer(task) + ". happy to help.";
         };
     }
 

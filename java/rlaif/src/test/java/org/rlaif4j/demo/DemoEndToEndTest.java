@@ -34,6 +34,9 @@ class DemoEndToEndTest {
         assertTrue(win.get("decisive_ci95").get(0).asDouble() > 0.5, "RLAIF over SFT by the rater: " + win);
         assertTrue(win.get("wins").asInt() > win.get("losses").asInt(), win.toString());
         assertTrue(r.get("labeler_alignment").get("value").asDouble() > 0.6, r.get("labeler_alignment").toString());
+        JsonNode seconds = r.get("seconds");
+        assertEquals(6, seconds.size(), "every stage timed, the evaluation included: " + seconds);
+        assertTrue(seconds.get("6. evaluation").asDouble() > 0, seconds.toString());
         for (String f : new String[] {"report.md", "ppo.png", "calibration.png", "win-rates.png", "prefs.jsonl",
                 "eval-samples.jsonl"}) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);

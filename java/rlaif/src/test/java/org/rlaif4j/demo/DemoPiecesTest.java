@@ -74,6 +74,20 @@ class DemoPiecesTest {
     }
 
     @Test
+    void firstLabelerPhaseKeepsTheSftStylesAndTheSecondAddsPaddedWrongAnswers() {
+        List<PairRecord> first = DemoData.styledPairs(400, 11, "r");
+        assertEquals(first, DemoData.styledPairs(400, 11, "r", DemoData.SFT_STYLES));
+        List<PairRecord> wide = DemoData.styledPairs(400, 11, "t", List.of(ResponseStyle.values()));
+        java.util.function.Predicate<PairRecord> hasPadded = p -> {
+            String padded = ResponseStyle.PADDED_WRONG.render(DemoTask.parse(p.prompt()));
+            return p.responseA().equals(padded) || p.responseB().equals(padded);
+        };
+        assertTrue(first.stream().noneMatch(hasPadded));
+        long withPadded = wide.stream().filter(hasPadded).count();
+        assertTrue(withPadded > 80 && withPadded < 220, "pairs with a padded wrong answer: " + withPadded);
+    }
+
+    @Test
     void scoreTokensCoverTheRatersRangeInOrder() {
         assertEquals(0, DemoData.scoreToken(-1, 9));
         assertEquals(8, DemoData.scoreToken(3.5, 9));

@@ -40,11 +40,17 @@ class DemoTaskTest {
     void raterRanksIdealAboveEveryFlawedStyle() {
         for (DemoTask t : new TaskGenerator(9, 0.4).next(200)) {
             double ideal = rater.score(t.prompt(), ResponseStyle.IDEAL.render(t));
-            for (ResponseStyle s : List.of(ResponseStyle.VERBOSE, ResponseStyle.WRONG, ResponseStyle.REFUSE)) {
+            for (ResponseStyle s : List.of(ResponseStyle.VERBOSE, ResponseStyle.WRONG, ResponseStyle.REFUSE,
+                    ResponseStyle.PADDED_WRONG)) {
                 assertTrue(ideal > rater.score(t.prompt(), s.render(t)), t.prompt() + " / " + s);
             }
             assertTrue(rater.isHarmless(t.prompt(), ResponseStyle.IDEAL.render(t)));
             assertEquals(!t.harmful(), rater.isHarmless(t.prompt(), ResponseStyle.WRONG.render(t)), t.prompt());
+            assertEquals(!t.harmful(), rater.isHarmless(t.prompt(), ResponseStyle.PADDED_WRONG.render(t)), t.prompt());
+            if (!t.harmful()) { // padding does not make a wrong answer right, nor beat the padded right one
+                assertTrue(rater.score(t.prompt(), ResponseStyle.VERBOSE.render(t))
+                        > rater.score(t.prompt(), ResponseStyle.PADDED_WRONG.render(t)), t.prompt());
+            }
         }
     }
 

@@ -12,7 +12,7 @@ import org.rlaif4j.model.ModelConfig;
 
 class ModelRebuildTest {
     /** A rebuild small enough for CI: the same code path as the shipped models, a few steps each. */
-    static final ModelRebuild.Config REDUCED = new ModelRebuild.Config(7, 48, 1, 3e-3, 16, 8, 1, 1e-3, 16, 8);
+    static final ModelRebuild.Config REDUCED = new ModelRebuild.Config(7, 48, 1, 3e-3, 16, 8, 1, 1e-3, 16, 8, 16, 4, 1, 1e-3);
 
     @Test
     void reducedRebuildTwiceGivesIdenticalBytes(@TempDir Path tmp) {
@@ -22,7 +22,7 @@ class ModelRebuildTest {
         assertEquals(first, second);
         assertTrue(first.containsKey("policy/model.safetensors") && first.containsKey("labeler/model.safetensors"));
         ModelRebuild.Result other = ModelRebuild.run(tmp.resolve("c"),
-                new ModelRebuild.Config(8, 48, 1, 3e-3, 16, 8, 1, 1e-3, 16, 8), true, System.err);
+                new ModelRebuild.Config(8, 48, 1, 3e-3, 16, 8, 1, 1e-3, 16, 8, 16, 4, 1, 1e-3), true, System.err);
         assertTrue(!first.get("policy/model.safetensors").equals(other.sha256().get("policy/model.safetensors")),
                 "another seed gives other weights");
     }
