@@ -21,10 +21,9 @@ enum class Isa { base, v3, v4 };
 Isa detect() {
     __builtin_cpu_init();
     // libgcc reports AVX-512 features only when the OS saves the ZMM and mask state.
-    const bool v4 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                    __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-                    __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     const bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                    __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
     Isa best = v4 ? Isa::v4 : v3 ? Isa::v3 : Isa::base;
     const char *cap = std::getenv("RLAIF_CPU_ISA");
     if (cap != nullptr && std::strcmp(cap, "base") == 0) return Isa::base;
@@ -51,8 +50,8 @@ extern "C" const char *rlaif_cpu_isa(void) {
 extern "C" int rlaif_gae(int dtype, const void *rewards, const void *values, const uint8_t *mask,
                          const void *bootstrap, int64_t B, int64_t T, float gamma, float lambda,
                          void *advantages, void *returns, int32_t *nan_flag) {
-    return RLAIF_PICK(gae)(dtype, rewards, values, mask, bootstrap, B, T,
-                                                                    gamma, lambda, advantages, returns, nan_flag);
+    return RLAIF_PICK(gae)(dtype, rewards, values, mask, bootstrap, B, T, gamma, lambda, advantages, returns,
+                           nan_flag);
 }
 
 extern "C" int rlaif_masked_stats(int dtype, const void *x, const uint8_t *mask, int64_t n, double *stats) {
@@ -61,8 +60,7 @@ extern "C" int rlaif_masked_stats(int dtype, const void *x, const uint8_t *mask,
 
 extern "C" int rlaif_whiten(int dtype, const void *x, const uint8_t *mask, int64_t n, int shift_mean, double eps,
                             void *out, double *stats) {
-    return RLAIF_PICK(whiten)(dtype, x, mask, n, shift_mean, eps, out,
-                                                                          stats);
+    return RLAIF_PICK(whiten)(dtype, x, mask, n, shift_mean, eps, out, stats);
 }
 
 extern "C" int rlaif_logprobs_forward(int dtype, const void *logits, int64_t N, int64_t V, const int64_t *targets,

@@ -2,7 +2,9 @@ package org.rlaif4j.kernels;
 
 import static org.rlaif4j.kernels.TensorChecks.*;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -72,21 +74,14 @@ public final class PpoLoss {
         Objects.requireNonNull(config, "config: expected a PpoConfig, found null");
         KernelDtype dtype = validate(inputs, config, false);
         Tensor logp = inputs.logp();
-        Tensor[] all = {logp, inputs.oldLogp(), inputs.advantages(), inputs.mask(), inputs.refLogp(), inputs.values(),
-            inputs.oldValues(), inputs.returns(), inputs.entropy()};
+        List<Tensor> named = new ArrayList<>(others(inputs).values());
+        named.add(logp);
+        Tensor[] all = named.toArray(new Tensor[0]);
         requireOutput(gradLogpOut, "gradLogpOut", logp, "logp", all);
         requireOptionalOutput(gradValuesOut, "gradValuesOut", inputs.values(), "values", logp, all);
         requireOptionalOutput(gradEntropyOut, "gradEntropyOut", inputs.entropy(), "entropy", logp, all);
         double[] stats = new double[RlaifNative.RLAIF_PPO_NUM_STATS];
-        try (RlaifNative.PpoOptions options = config.toNative()) {
-            long b = logp.size(0);
-            long t = logp.size(1);
-            if (logp.is_cuda()) {
-                runCuda(inputs, dtype, b, t, options, gradLogpOut, gradValuesOut, gradEntropyOut, stats).close();
-            } else {
-                runCpu(inputs, dtype, b, t, options, gradLogpOut, gradValuesOut, gradEntropyOut, stats);
-            }
-        }
+        launch(inputs, config, dtype, gradLogpOut, gradValuesOut, gradEntropyOut, stats).close();
         PpoStats result = PpoStats.fromNative(stats);
         if (config.failOnNaN() && result.nanTokens() > 0) {
             throw new IllegalArgumentException(describeNaN(inputs));
@@ -118,21 +113,11 @@ public final class PpoLoss {
         Objects.requireNonNull(in, "inputs: expected PpoInputs, found null");
         Objects.requireNonNull(config, "config: expected a PpoConfig, found null");
         KernelDtype dtype = validate(in, config, gradients);
-        long b = in.logp().size(0);
-        long t = in.logp().size(1);
         Tensor gradLogp = gradients ? torch.empty_like(in.logp()) : null;
         Tensor gradValues = gradients && in.values() != null ? torch.empty_like(in.logp()) : null;
         Tensor gradEntropy = gradients && in.entropy() != null ? torch.empty_like(in.logp()) : null;
         double[] stats = new double[RlaifNative.RLAIF_PPO_NUM_STATS];
-        Tensor loss;
-        try (RlaifNative.PpoOptions options = config.toNative()) {
-            if (in.logp().is_cuda()) {
-                loss = runCuda(in, dtype, b, t, options, gradLogp, gradValues, gradEntropy, stats);
-            } else {
-                runCpu(in, dtype, b, t, options, gradLogp, gradValues, gradEntropy, stats);
-                loss = scalar(stats[RlaifNative.RLAIF_PPO_STAT_LOSS]);
-            }
-        }
+        Tensor loss = launch(in, config, dtype, gradLogp, gradValues, gradEntropy, stats);
         PpoLossResult result = new PpoLossResult(loss, PpoStats.fromNative(stats), gradLogp, gradValues, gradEntropy,
                 in);
         if (config.failOnNaN() && result.stats().nanTokens() > 0) {
@@ -140,6 +125,20 @@ public final class PpoLoss {
             throw new IllegalArgumentException(describeNaN(in));
         }
         return result;
+    }
+
+    /** Runs the kernel on the inputs' device; fills {@code stats} and returns the loss as a tensor there. */
+    private static Tensor launch(PpoInputs in, PpoConfig config, KernelDtype dtype, Tensor gradLogp, Tensor gradValues,
+            Tensor gradEntropy, double[] stats) {
+        long b = in.logp().size(0);
+        long t = in.logp().size(1);
+        try (RlaifNative.PpoOptions options = config.toNative()) {
+            if (in.logp().is_cuda()) {
+                return runCuda(in, dtype, b, t, options, gradLogp, gradValues, gradEntropy, stats);
+            }
+            runCpu(in, dtype, b, t, options, gradLogp, gradValues, gradEntropy, stats);
+            return scalar(stats[RlaifNative.RLAIF_PPO_STAT_LOSS]);
+        }
     }
 
     private static void runCpu(PpoInputs in, KernelDtype dtype, long b, long t, RlaifNative.PpoOptions options,
