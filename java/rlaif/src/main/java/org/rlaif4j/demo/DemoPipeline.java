@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.bytedeco.pytorch.global.torch;
 import org.rlaif4j.data.AtomicFiles;
 import org.rlaif4j.data.BadLinePolicy;
 import org.rlaif4j.data.Jsonl;
@@ -92,13 +91,7 @@ public final class DemoPipeline {
      * CPU time, than libtorch's default of one thread per core.
      */
     public DemoResult run() {
-        int threads = torch.get_num_threads();
-        torch.set_num_threads(1);
-        try {
-            return runStages();
-        } finally {
-            torch.set_num_threads(threads);
-        }
+        return OneThread.run(this::runStages);
     }
 
     private DemoResult runStages() {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.rlaif4j.data.AtomicFiles;
@@ -78,9 +77,8 @@ public final class ModelRebuild {
 
     /** Trains both models into {@code out/policy} and {@code out/labeler} (each written whole, then renamed). */
     public static Result run(Path out, Config cfg, boolean quiet, PrintStream err) {
-        int threads = torch.get_num_threads();
-        torch.set_num_threads(1); // one thread: reductions in a fixed order, so the bytes are reproducible
-        try {
+        // One thread: reductions in a fixed order, so the bytes are reproducible.
+        return OneThread.run(() -> {
             Path work = out.resolve("work");
             List<SftExample> policyData = DemoData.styled(cfg.policyExamples(), cfg.seed() + 1, StyleMix.IMPERFECT);
             CausalLm policyLm = CausalLm.random(DemoModels.policyConfig(), cfg.seed() + 2);
@@ -98,9 +96,7 @@ public final class ModelRebuild {
             sums.putAll(checksums(out, policy));
             sums.putAll(checksums(out, labeler));
             return new Result(policy, labeler, sums);
-        } finally {
-            torch.set_num_threads(threads);
-        }
+        });
     }
 
     /**
