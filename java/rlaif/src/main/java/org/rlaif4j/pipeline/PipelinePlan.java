@@ -84,8 +84,9 @@ public record PipelinePlan(Path configFile, Path runDir, List<Stage> stages, Pat
         Path sftDir = runDir.resolve("sft");
         b.policy = sftDir.resolve("final");
         ObjectNode sft = b.section(root, "sft", true);
-        stages.add(b.cli("sft", sftDir, false, sft, Set.of("model", "out"), Set.of(), List.of("sft"),
-                List.of("--model", base.toString(), "--out", sftDir.toString())));
+        // sft stages pass --resume: a killed one continues from its last save_every checkpoint (from the start without one)
+        stages.add(b.cli("sft", sftDir, true, sft, Set.of("model", "out", "resume"), Set.of(), List.of("sft"),
+                List.of("--model", base.toString(), "--out", sftDir.toString(), "--resume")));
 
         if (root.has("critique")) {
             ObjectNode c = b.section(root, "critique", false);
@@ -98,8 +99,9 @@ public record PipelinePlan(Path configFile, Path runDir, List<Stage> stages, Pat
                 errors.add("critique.sft: expected an object of sft options, found " + c.get("sft"));
             }
             Path csDir = runDir.resolve("critique-sft");
-            stages.add(b.cli("critique-sft", csDir, false, again, Set.of("model", "data", "out"), Set.of(), List.of("sft"),
-                    List.of("--model", b.policy.toString(), "--data", revisions.toString(), "--out", csDir.toString())));
+            stages.add(b.cli("critique-sft", csDir, true, again, Set.of("model", "data", "out", "resume"), Set.of(),
+                    List.of("sft"), List.of("--model", b.policy.toString(), "--data", revisions.toString(), "--out",
+                            csDir.toString(), "--resume")));
             b.policy = csDir.resolve("final");
         }
         Path sftPolicy = b.policy;

@@ -35,7 +35,7 @@ class PipelineCommandTest {
         }
         ObjectNode cfg = (ObjectNode) Jsonl.mapper().readTree(Files.readString(tmp.resolve("pipeline.json")));
         cfg.put("run_dir", "run");
-        ((ObjectNode) cfg.get("sft")).put("epochs", 8); // fewer leave the tiny model answering nothing at all
+        ((ObjectNode) cfg.get("sft")).put("epochs", 8).put("save_every", 4); // fewer epochs leave the tiny model answering nothing at all
         ((ObjectNode) cfg.get("critique").get("sft")).put("epochs", 1);
         ((ObjectNode) cfg.get("ppo")).put("iterations", 2).put("save_every", 1).put("max_new_tokens", 8);
         Files.writeString(tmp.resolve("pipeline.json"), cfg.toPrettyString());
@@ -94,6 +94,30 @@ class PipelineCommandTest {
         for (String key : List.of("reward", "kl", "policy_loss")) {
             assertEquals(metrics.get(1).get(key), after.get(1).get(key), key + " of the redone iteration");
         }
+
+        // killed during sft after a step checkpoint (later stages left as they are): it resumes to the same model
+        byte[] sftModel = Files.readAllBytes(run.resolve("sft/final/model.safetensors"));
+        Path sftCheckpoints = run.resolve("sft/checkpoints");
+        Path newest = CheckpointDirs.latest(sftCheckpoints).orElseThrow();
+        deleteTree(newest);
+        Path earlier;
+        try (Stream<Path> dirs = Files.list(sftCheckpoints)) {
+            earlier = dirs.filter(Files::isDirectory).max(java.util.Comparator.naturalOrder()).orElseThrow();
+        }
+        Files.writeString(sftCheckpoints.resolve(CheckpointDirs.LATEST), earlier.getFileName().toString());
+        deleteTree(run.resolve("sft/final"));
+        Files.delete(run.resolve("sft").resolve(PipelineRunner.MARKER));
+        // a row before the checkpoint, marked: a resumed run keeps it, a run from the start would rewrite the log
+        Path sftMetrics = run.resolve("sft/metrics.jsonl");
+        List<String> rows = Files.readAllLines(sftMetrics);
+        rows.set(0, ((ObjectNode) Jsonl.mapper().readTree(rows.get(0))).put("marker", 7.0).toString());
+        Files.write(sftMetrics, rows);
+        CliRun sftResumed = CliRun.of("pipeline", config.toString(), "--quiet");
+        assertEquals(0, sftResumed.exitCode(), sftResumed.out() + sftResumed.err());
+        assertTrue(sftResumed.out().contains("[2/9] sft: running"), sftResumed.out());
+        assertEquals(7.0, MetricsLog.read(sftMetrics).get(0).get("marker"), "rows before the checkpoint are kept");
+        assertArrayEquals(sftModel, Files.readAllBytes(run.resolve("sft/final/model.safetensors")),
+                "the resumed sft stage ends with the same model");
 
         ObjectNode cfg = (ObjectNode) Jsonl.mapper().readTree(Files.readString(config));
         ((ObjectNode) cfg.get("ppo")).put("lr", 0.01);
