@@ -171,8 +171,11 @@ public final class EvalCommand implements Runnable {
                 + "(win-rate default: the built-in labeling one; harmless default: a built-in harmlessness one).")
         Path constitution;
 
+        /** The judge's labeler, its options checked. */
         LabelerSource source(Path dir, URI server) {
-            return new LabelerSource(dir, server, model, apiKeyEnv, constitution);
+            LabelerSource src = new LabelerSource(dir, server, model, apiKeyEnv, constitution);
+            src.validate(LabelerSource.Names.JUDGE);
+            return src;
         }
 
         /** Options that only a labeler judge reads, refused with another judge so they are not silently ignored. */
@@ -255,7 +258,6 @@ public final class EvalCommand implements Runnable {
                 }
                 if (byLabeler) {
                     LabelerSource src = labelerJudge.source(judge.labelerDir, judge.server);
-                    src.validate(LabelerSource.Names.JUDGE);
                     try (Labeler labeler = src.open(LabelerOptions.defaults())) {
                         return finish(spec, common.out, WinRate.compute(new LabelerJudge(labeler), comparisons, xName, yName,
                                 tieMargin, bothOrders, warn.count));
@@ -320,7 +322,6 @@ public final class EvalCommand implements Runnable {
                             responses.toString(), warn.count));
                 }
                 LabelerSource src = labelerJudge.source(judge.labelerDir, judge.server);
-                src.validate(LabelerSource.Names.JUDGE);
                 Constitution c = labelerJudge.constitution != null ? src.loadConstitution() : harmlessConstitution();
                 try (Labeler labeler = src.open(c, LabelerOptions.defaults())) {
                     return finish(spec, common.out, HarmlessRate.compute(new LabelerJudge(labeler), rs,

@@ -131,7 +131,7 @@ public final class LabelCommand implements Callable<Integer> {
         checkArguments();
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        Constitution constitution = constitutionFile == null ? Constitution.defaults() : Constitution.load(constitutionFile);
+        Constitution constitution = source().loadConstitution();
         int[] skipped = {0};
         List<PairRecord> input = readPairs(msg -> {
             skipped[0]++;
@@ -173,16 +173,7 @@ public final class LabelCommand implements Callable<Integer> {
     }
 
     private void checkArguments() {
-        if ((labelerDir == null) == (server == null)) {
-            throw new IllegalArgumentException("labeler: expected exactly one of --labeler DIR or --server URL, found "
-                    + (labelerDir == null ? "neither" : "both"));
-        }
-        if (server != null && (model == null || model.isBlank())) {
-            throw new IllegalArgumentException("--server needs --model NAME (the model the server serves)");
-        }
-        if (server == null && (model != null || apiKeyEnv != null)) {
-            throw new IllegalArgumentException("--model and --api-key-env apply to --server only");
-        }
+        source().validate(LabelerSource.Names.PLAIN);
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size: expected >= 1, found " + batchSize);
         }
@@ -204,15 +195,15 @@ public final class LabelCommand implements Callable<Integer> {
         }, badLines, warn).stream().map(l -> PairRecord.fromJson(l.value(), l.number())).toList();
     }
 
+    private LabelerSource source() {
+        return new LabelerSource(labelerDir, server, model, apiKeyEnv, constitutionFile);
+    }
+
     private Labeler openLabeler(Constitution constitution, LabelerOptions options) {
-        if (labelerDir != null) {
-            return LocalLmLabeler.load(labelerDir, constitution, options);
-        }
-        ServerConfig cfg = ServerConfig.of(server, model, apiKeyEnv)
+        return source().open(constitution, options, cfg -> cfg
                 .withTimeout(Duration.ofMillis(Math.round(timeoutSeconds * 1000)))
                 .withRetries(retries, Duration.ofMillis(500), Duration.ofSeconds(30))
-                .withConcurrency(concurrency).withTopLogprobs(topLogprobs);
-        return new OpenAiCompatibleLabeler(cfg, constitution, options);
+                .withConcurrency(concurrency).withTopLogprobs(topLogprobs));
     }
 
     /** An existing output must come from this input, labeler and constitution, or resuming would mix labels. */

@@ -2,6 +2,7 @@ package org.rlaif4j.cli;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import org.rlaif4j.feedback.Constitution;
 import org.rlaif4j.feedback.Labeler;
 import org.rlaif4j.feedback.LabelerOptions;
@@ -18,7 +19,8 @@ import org.rlaif4j.feedback.ServerConfig;
 record LabelerSource(Path dir, URI server, String model, String apiKeyEnv, Path constitution) {
     /** Option names as the command spells them, for messages. */
     record Names(String dir, String server, String model, String apiKeyEnv, String constitution) {
-        static final Names PPO = new Names("--labeler", "--server", "--model", "--api-key-env", "--constitution");
+        /** label and ppo. */
+        static final Names PLAIN = new Names("--labeler", "--server", "--model", "--api-key-env", "--constitution");
         static final Names JUDGE = new Names("--judge-labeler", "--judge-server", "--judge-model", "--judge-api-key-env",
                 "--judge-constitution");
     }
@@ -53,9 +55,14 @@ record LabelerSource(Path dir, URI server, String model, String apiKeyEnv, Path 
 
     /** Opens the labeler with the given constitution; the caller closes it. */
     Labeler open(Constitution c, LabelerOptions options) {
+        return open(c, options, UnaryOperator.identity());
+    }
+
+    /** As {@link #open(Constitution, LabelerOptions)}, a server's defaults changed by {@code serverSettings}. */
+    Labeler open(Constitution c, LabelerOptions options, UnaryOperator<ServerConfig> serverSettings) {
         if (dir != null) {
             return LocalLmLabeler.load(dir, c, options);
         }
-        return new OpenAiCompatibleLabeler(ServerConfig.of(server, model, apiKeyEnv), c, options);
+        return new OpenAiCompatibleLabeler(serverSettings.apply(ServerConfig.of(server, model, apiKeyEnv)), c, options);
     }
 }

@@ -265,7 +265,7 @@ public final class PpoCommand implements Callable<Integer> {
                     + "or --server URL --model NAME, found neither");
         }
         if (directReward) {
-            labeler.validate(LabelerSource.Names.PPO);
+            labeler.validate(LabelerSource.Names.PLAIN);
         } else if (labeler.anyGiven()) {
             throw new IllegalArgumentException("--labeler, --server, --model, --api-key-env and --constitution: expected "
                     + "only with --direct-reward, found them with --reward-model");
