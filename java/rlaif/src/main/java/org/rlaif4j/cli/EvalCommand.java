@@ -115,13 +115,11 @@ public final class EvalCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return CommandErrors.run(spec.commandLine().getErr(), () -> {
-                Warnings warn = new Warnings(spec.commandLine().getErr());
-                List<LabeledPair> a = LabeledPair.read(ai, common.policy(), warn::accept);
-                List<LabeledPair> h = LabeledPair.read(human, common.policy(), warn::accept);
-                return finish(spec, common.out, Alignment.compute(ai.toString(), a, human.toString(), h, allowUnmatched,
-                        warn.count));
-            });
+            Warnings warn = new Warnings(spec.commandLine().getErr());
+            List<LabeledPair> a = LabeledPair.read(ai, common.policy(), warn::accept);
+            List<LabeledPair> h = LabeledPair.read(human, common.policy(), warn::accept);
+            return finish(spec, common.out, Alignment.compute(ai.toString(), a, human.toString(), h, allowUnmatched,
+                    warn.count));
         }
     }
 
@@ -235,44 +233,42 @@ public final class EvalCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return CommandErrors.run(spec.commandLine().getErr(), () -> {
-                Warnings warn = new Warnings(spec.commandLine().getErr());
-                List<PreferenceJudge.Comparison> comparisons;
-                String xName;
-                String yName;
-                if (responses.pairs != null) {
-                    comparisons = WinRate.readPairs(responses.pairs, common.policy(), warn::accept);
-                    xName = responses.pairs + " (response_a)";
-                    yName = responses.pairs + " (response_b)";
-                } else {
-                    comparisons = WinRate.match(PolicyResponse.read(responses.files.x, common.policy(), warn::accept),
-                            PolicyResponse.read(responses.files.y, common.policy(), warn::accept));
-                    xName = responses.files.x.toString();
-                    yName = responses.files.y.toString();
-                }
-                boolean byLabeler = judge.labelerDir != null || judge.server != null;
-                labelerJudge.refuseWithout(byLabeler);
-                if (judge.rules != null) {
-                    return finish(spec, common.out, WinRate.compute(RuleJudge.load(judge.rules), comparisons, xName, yName,
+            Warnings warn = new Warnings(spec.commandLine().getErr());
+            List<PreferenceJudge.Comparison> comparisons;
+            String xName;
+            String yName;
+            if (responses.pairs != null) {
+                comparisons = WinRate.readPairs(responses.pairs, common.policy(), warn::accept);
+                xName = responses.pairs + " (response_a)";
+                yName = responses.pairs + " (response_b)";
+            } else {
+                comparisons = WinRate.match(PolicyResponse.read(responses.files.x, common.policy(), warn::accept),
+                        PolicyResponse.read(responses.files.y, common.policy(), warn::accept));
+                xName = responses.files.x.toString();
+                yName = responses.files.y.toString();
+            }
+            boolean byLabeler = judge.labelerDir != null || judge.server != null;
+            labelerJudge.refuseWithout(byLabeler);
+            if (judge.rules != null) {
+                return finish(spec, common.out, WinRate.compute(RuleJudge.load(judge.rules), comparisons, xName, yName,
+                        tieMargin, bothOrders, warn.count));
+            }
+            if (byLabeler) {
+                LabelerSource src = labelerJudge.source(judge.labelerDir, judge.server);
+                try (Labeler labeler = src.open(LabelerOptions.defaults())) {
+                    return finish(spec, common.out, WinRate.compute(new LabelerJudge(labeler), comparisons, xName, yName,
                             tieMargin, bothOrders, warn.count));
                 }
-                if (byLabeler) {
-                    LabelerSource src = labelerJudge.source(judge.labelerDir, judge.server);
-                    try (Labeler labeler = src.open(LabelerOptions.defaults())) {
-                        return finish(spec, common.out, WinRate.compute(new LabelerJudge(labeler), comparisons, xName, yName,
-                                tieMargin, bothOrders, warn.count));
-                    }
-                }
-                TruncationPolicy policy = Options.enumOf("--truncation", truncation, TruncationPolicy.class);
-                ScalarHeadModel rm = ScalarHeadModel.load(judge.rewardModel);
-                int len = maxLength == 0 ? rm.config().maxPositions() : maxLength;
-                try (Tokenizer tok = HfTokenizer.load(judge.rewardModel)) {
-                    RewardModelJudge j = new RewardModelJudge("reward-model:" + judge.rewardModel,
-                            new RewardScorer(rm, new PairEncoder(tok, len, policy)), batchSize);
-                    return finish(spec, common.out, WinRate.compute(j, comparisons, xName, yName, tieMargin, bothOrders,
-                            warn.count));
-                }
-            });
+            }
+            TruncationPolicy policy = Options.enumOf("--truncation", truncation, TruncationPolicy.class);
+            ScalarHeadModel rm = ScalarHeadModel.load(judge.rewardModel);
+            int len = maxLength == 0 ? rm.config().maxPositions() : maxLength;
+            try (Tokenizer tok = HfTokenizer.load(judge.rewardModel)) {
+                RewardModelJudge j = new RewardModelJudge("reward-model:" + judge.rewardModel,
+                        new RewardScorer(rm, new PairEncoder(tok, len, policy)), batchSize);
+                return finish(spec, common.out, WinRate.compute(j, comparisons, xName, yName, tieMargin, bothOrders,
+                        warn.count));
+            }
         }
 
     }
@@ -312,22 +308,20 @@ public final class EvalCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return CommandErrors.run(spec.commandLine().getErr(), () -> {
-                Warnings warn = new Warnings(spec.commandLine().getErr());
-                List<PolicyResponse> rs = PolicyResponse.read(responses, common.policy(), warn::accept);
-                boolean byLabeler = judge.labelerDir != null || judge.server != null;
-                labelerJudge.refuseWithout(byLabeler);
-                if (!byLabeler) {
-                    return finish(spec, common.out, HarmlessRate.compute(RuleJudge.load(judge.rules), rs,
-                            responses.toString(), warn.count));
-                }
-                LabelerSource src = labelerJudge.source(judge.labelerDir, judge.server);
-                Constitution c = labelerJudge.constitution != null ? src.loadConstitution() : harmlessConstitution();
-                try (Labeler labeler = src.open(c, LabelerOptions.defaults())) {
-                    return finish(spec, common.out, HarmlessRate.compute(new LabelerJudge(labeler), rs,
-                            responses.toString(), warn.count));
-                }
-            });
+            Warnings warn = new Warnings(spec.commandLine().getErr());
+            List<PolicyResponse> rs = PolicyResponse.read(responses, common.policy(), warn::accept);
+            boolean byLabeler = judge.labelerDir != null || judge.server != null;
+            labelerJudge.refuseWithout(byLabeler);
+            if (!byLabeler) {
+                return finish(spec, common.out, HarmlessRate.compute(RuleJudge.load(judge.rules), rs,
+                        responses.toString(), warn.count));
+            }
+            LabelerSource src = labelerJudge.source(judge.labelerDir, judge.server);
+            Constitution c = labelerJudge.constitution != null ? src.loadConstitution() : harmlessConstitution();
+            try (Labeler labeler = src.open(c, LabelerOptions.defaults())) {
+                return finish(spec, common.out, HarmlessRate.compute(new LabelerJudge(labeler), rs,
+                        responses.toString(), warn.count));
+            }
         }
     }
 }

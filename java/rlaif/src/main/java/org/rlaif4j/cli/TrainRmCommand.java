@@ -115,35 +115,33 @@ public final class TrainRmCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        return CommandErrors.run(err, () -> {
-            RewardConfig config = new RewardConfig(model, data.stream().map(WeightedSource::parse).toList(), outDir,
-                    evalFraction, seed, epochs, maxSteps, microBatch, gradAccum, lr, warmupSteps, minLr,
-                    Options.choice("--schedule", schedule, "cosine", "constant").equals("cosine"), weightDecay,
-                    maxGradNorm, maxLength, Options.enumOf("--truncation", truncation, TruncationPolicy.class),
-                    Options.enumOf("--bad-lines", badLines, BadLinePolicy.class), evalEvery, saveEvery, eceBins, evalBatch);
-            RewardResult r;
-            try (DataParallel dp = dist.open();
-                 ProgressListener listener = new ProgressListener(out, err, quiet)) {
-                r = new RewardTrainer(config, listener, dp).run();
-                if (!dp.isMain()) {
-                    DistributedOptions.reportInSync(out, dp, r.maxDriftFromRankZero());
-                    return 0;
-                }
+        RewardConfig config = new RewardConfig(model, data.stream().map(WeightedSource::parse).toList(), outDir,
+                evalFraction, seed, epochs, maxSteps, microBatch, gradAccum, lr, warmupSteps, minLr,
+                Options.choice("--schedule", schedule, "cosine", "constant").equals("cosine"), weightDecay,
+                maxGradNorm, maxLength, Options.enumOf("--truncation", truncation, TruncationPolicy.class),
+                Options.enumOf("--bad-lines", badLines, BadLinePolicy.class), evalEvery, saveEvery, eceBins, evalBatch);
+        RewardResult r;
+        try (DataParallel dp = dist.open();
+             ProgressListener listener = new ProgressListener(out, err, quiet)) {
+            r = new RewardTrainer(config, listener, dp).run();
+            if (!dp.isMain()) {
+                DistributedOptions.reportInSync(out, dp, r.maxDriftFromRankZero());
+                return 0;
             }
-            out.printf(Locale.ROOT, "reward model (%s, %d steps, %d train / %d eval pairs) saved to %s%n", r.init(),
-                    r.steps(), r.trainPairs(), r.evalPairs(), r.modelDir());
-            out.printf(Locale.ROOT, "throughput: %.1f pairs/s over %d rank(s) (training steps only)%n", r.pairsPerSecond(),
-                    r.ranks());
-            if (r.eval() != null) {
-                out.printf(Locale.ROOT, "eval: pairwise accuracy %.4f, loss %.4f, ECE %.4f (%d bins)%n", r.eval().accuracy(),
-                        r.eval().meanLoss(), r.eval().ece(), r.eval().eceBins());
-            }
-            if (r.skippedLines() > 0) {
-                out.printf(Locale.ROOT, "skipped %d bad line(s)%n", r.skippedLines());
-            }
-            out.flush();
-            return 0;
-        });
+        }
+        out.printf(Locale.ROOT, "reward model (%s, %d steps, %d train / %d eval pairs) saved to %s%n", r.init(),
+                r.steps(), r.trainPairs(), r.evalPairs(), r.modelDir());
+        out.printf(Locale.ROOT, "throughput: %.1f pairs/s over %d rank(s) (training steps only)%n", r.pairsPerSecond(),
+                r.ranks());
+        if (r.eval() != null) {
+            out.printf(Locale.ROOT, "eval: pairwise accuracy %.4f, loss %.4f, ECE %.4f (%d bins)%n", r.eval().accuracy(),
+                    r.eval().meanLoss(), r.eval().ece(), r.eval().eceBins());
+        }
+        if (r.skippedLines() > 0) {
+            out.printf(Locale.ROOT, "skipped %d bad line(s)%n", r.skippedLines());
+        }
+        out.flush();
+        return 0;
     }
 
     /** Progress bar (rate, ETA, current loss) on stderr; evaluations and warnings as lines. */

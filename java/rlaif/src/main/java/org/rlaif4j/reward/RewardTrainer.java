@@ -92,7 +92,7 @@ public final class RewardTrainer {
         Path out = config.out();
         Path modelOut = out.resolve(MODEL_DIR);
         if (Files.exists(modelOut)) {
-            throw new IllegalStateException(modelOut + ": already holds a trained reward model; pick another --out "
+            throw new IllegalArgumentException(modelOut + ": already holds a trained reward model; pick another --out "
                     + "or remove it");
         }
         boolean fromRewardModel = hasScoreHead(config.model());

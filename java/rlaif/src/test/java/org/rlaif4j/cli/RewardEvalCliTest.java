@@ -76,7 +76,7 @@ class RewardEvalCliTest {
         Path out = tmp.resolve("out");
         CliRun r = run("train-rm", "--model", lm.toString(), "--data", data.toString(), "--out", out.toString(), "--quiet");
         assertEquals(1, r.exitCode());
-        assertTrue(r.err().startsWith("error: " + data + ":3: not valid JSON"), r.err());
+        assertTrue(r.err().startsWith("rlaif4j train-rm: " + data + ":3: not valid JSON"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
         assertFalse(Files.exists(out));
 

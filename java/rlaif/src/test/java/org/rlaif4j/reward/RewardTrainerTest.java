@@ -101,7 +101,7 @@ class RewardTrainerTest {
         }).run();
         assertEquals("reward-model", f.init());
         assertTrue(fineEvals.get(0).accuracy() > 0.9, "fine-tuning starts from the trained head: " + fineEvals.get(0));
-        assertThrows(IllegalStateException.class, () -> new RewardTrainer(cfg, SILENT).run(),
+        assertThrows(IllegalArgumentException.class, () -> new RewardTrainer(cfg, SILENT).run(),
                 "a finished output folder is not overwritten");
     }
 
