@@ -41,7 +41,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--rebuild-models", description = "Train the tiny policy and labeler from scratch into OUT/rebuilt-models "
             + "(one libtorch thread: bit-for-bit reproducible on the same kind of CPU), print their SHA-256 and whether "
-            + "they match the shipped ones, and stop. Takes tens of minutes on 2 cores.")
+            + "they match the shipped ones, and stop. Takes about 8 minutes on 2 cores.")
     boolean rebuild;
 
     @Option(names = "--quiet", description = "No progress bars.")

@@ -31,7 +31,7 @@ public record DemoConfig(long seed, int pairPrompts, double rmHoldout, int rmEpo
     }
 
     public static DemoConfig full() {
-        return new DemoConfig(1, 256, 0.25, 2, 256, 40, 8, 4, 1, 2.5e-4, 0.2, 300, false);
+        return new DemoConfig(1, 1024, 0.25, 2, 256, 40, 16, 4, 1, 2.5e-4, 0.2, 300, false);
     }
 
     /** The CI run: a fraction of the work, still enough comparisons to tell a real gain from chance. */
