@@ -31,6 +31,7 @@ public final class KernelsCommand implements Callable<Integer> {
                 ? "CUDA kernels compiled for " + NativeLibrary.cudaArchitectures() + "; GPUs visible: "
                         + NativeLibrary.cudaDeviceCount()
                 : "CUDA kernels: not in this build");
+        out.println(waitPolicyLine(System.getenv("OMP_WAIT_POLICY")));
         List<SelfCheck.Result> results = SelfCheck.run(seed);
         boolean ok = true;
         for (SelfCheck.Result r : results) {
@@ -41,5 +42,13 @@ public final class KernelsCommand implements Callable<Integer> {
         out.println(ok ? "all kernels agree with their references" : "SOME KERNELS FAILED");
         out.flush();
         return ok ? 0 : 1;
+    }
+
+    /** libgomp reads OMP_WAIT_POLICY once, when it loads: say what this process got, and why it matters. */
+    static String waitPolicyLine(String policy) {
+        return policy == null || policy.isBlank()
+                ? "OpenMP wait policy: libgomp's default (workers spin between parallel regions); small models run "
+                        + "several times faster with OMP_WAIT_POLICY=PASSIVE set before the JVM starts (README, Threads)"
+                : "OpenMP wait policy: " + policy.strip() + " (OMP_WAIT_POLICY)";
     }
 }

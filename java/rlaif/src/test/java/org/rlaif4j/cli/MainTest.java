@@ -24,6 +24,10 @@ class MainTest {
         assertTrue(r.out().matches("(?s).*gae\\s+64x512 .*PASS.*"), r.out());
         assertTrue(r.out().matches("(?s).*whiten\\s+64x512 .*PASS.*"), r.out());
         assertTrue(r.out().contains("all kernels agree with their references"), r.out());
+        String policy = System.getenv("OMP_WAIT_POLICY");
+        assertTrue(r.out().contains(KernelsCommand.waitPolicyLine(policy)), r.out());
+        assertTrue(KernelsCommand.waitPolicyLine(null).contains("OMP_WAIT_POLICY=PASSIVE"));
+        assertEquals("OpenMP wait policy: PASSIVE (OMP_WAIT_POLICY)", KernelsCommand.waitPolicyLine("PASSIVE"));
     }
 
     @Test
