@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,10 +89,7 @@ class DataParallelTest {
     void killingOneRankMakesTheOtherFailFastWithAClearError() throws Exception {
         Path lm = Synthetic.tinyLm(tmp.resolve("lm"), 32);
         Path data = Synthetic.write(tmp.resolve("prefs.jsonl"), Synthetic.pairs(48, 6));
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = RankChecks.freePort();
         Process[] ranks = new Process[2];
         Path[] logs = new Path[2];
         for (int r = 0; r < 2; r++) {

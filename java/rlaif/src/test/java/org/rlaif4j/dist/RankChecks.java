@@ -2,10 +2,18 @@ package org.rlaif4j.dist;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.Tensor;
 import org.rlaif4j.model.Ops;
@@ -13,6 +21,42 @@ import org.rlaif4j.model.Ops;
 /** What the data-parallel tests of every trainer check: parameters across runs, and a dead peer. */
 public final class RankChecks {
     private RankChecks() {}
+
+    /** One rank's work, given its rank and its open process group. */
+    public interface RankBody<T> {
+        T run(int rank, DataParallel dp) throws Exception;
+    }
+
+    /** A TCP port free on loopback now, for a rendezvous. */
+    public static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * Runs {@code body} as ranks 0 and 1 of a two-rank Gloo group on loopback, each on its own
+     * thread, and returns their results in rank order (each awaited at most 120 s).
+     */
+    public static <T> List<T> onTwoRanks(RankBody<T> body) throws Exception {
+        int port = freePort();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<T>> ranks = new ArrayList<>();
+            for (int rank = 0; rank < 2; rank++) {
+                int r = rank;
+                ranks.add(pool.submit(() -> {
+                    DistConfig cfg = new DistConfig(r, 2, r, "127.0.0.1", port, Duration.ofSeconds(60), 1 << 16);
+                    try (DataParallel dp = DataParallel.open(cfg)) {
+                        return body.run(r, dp);
+                    }
+                }));
+            }
+            return List.of(ranks.get(0).get(120, TimeUnit.SECONDS), ranks.get(1).get(120, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 
     /** A copy of named parameters, by name in sorted order. */
     public static Map<String, float[]> snapshot(Map<String, Tensor> parameters) {

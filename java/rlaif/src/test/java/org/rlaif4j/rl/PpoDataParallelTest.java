@@ -3,19 +3,11 @@ package org.rlaif4j.rl;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.rlaif4j.dist.RankChecks.*;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.rlaif4j.dist.DataParallel;
-import org.rlaif4j.dist.DistConfig;
 import org.rlaif4j.model.Ops;
 import org.rlaif4j.model.ScalarHeadModel;
 
@@ -66,55 +58,39 @@ class PpoDataParallelTest {
         }
         Run reference = new Run(snapshot(one.trainedParameters()), oneStats, 0);
 
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
         int half = single.rows() / 2;
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<Run>> ranks = new ArrayList<>();
-            for (int rank = 0; rank < 2; rank++) {
-                int r = rank;
-                ranks.add(pool.submit(() -> {
-                    DistConfig cfg = new DistConfig(r, 2, r, "127.0.0.1", port, Duration.ofSeconds(60), 1 << 16);
-                    try (DataParallel dp = DataParallel.open(cfg)) {
-                        // rank 1 starts from other weights: the broadcast must replace them with rank 0's
-                        PpoTrainer t = trainer(perRank, 5 + r, dp);
-                        List<IterationStats> stats = new ArrayList<>();
-                        for (Rollout all : rollouts) {
-                            stats.add(t.iterate(all.rows(r * half, (r + 1) * half)));
-                        }
-                        double drift = dp.maxDifferenceFromRankZero(new ArrayList<>(t.trainedParameters().values()));
-                        return new Run(snapshot(t.trainedParameters()), stats, drift);
-                    }
-                }));
+        List<Run> ranks = onTwoRanks((r, dp) -> {
+            // rank 1 starts from other weights: the broadcast must replace them with rank 0's
+            PpoTrainer t = trainer(perRank, 5 + r, dp);
+            List<IterationStats> stats = new ArrayList<>();
+            for (Rollout all : rollouts) {
+                stats.add(t.iterate(all.rows(r * half, (r + 1) * half)));
             }
-            Run r0 = ranks.get(0).get(120, TimeUnit.SECONDS);
-            Run r1 = ranks.get(1).get(120, TimeUnit.SECONDS);
-            assertEquals(0.0, r1.drift(), "rank 1's parameters equal rank 0's exactly");
-            assertEquals(0.0, maxDiff(r0.params(), r1.params()));
-            double diff = maxDiff(r0.params(), reference.params());
-            assertTrue(diff < 1e-4, "2 ranks vs one process on the combined batch: parameters differ by " + diff);
-            double moved = maxDiff(init, reference.params());
-            assertTrue(moved > 1e-3, "training moved the parameters by " + moved + ": the comparison is not vacuous");
-            for (int k = 0; k < K; k++) {
-                IterationStats a = r0.stats().get(k);
-                IterationStats b = r1.stats().get(k);
-                IterationStats s = oneStats.get(k);
-                for (IterationStats x : List.of(a, b)) {
-                    assertEquals(s.klCoef(), x.klCoef(), 1e-9, "KL coefficient of iteration " + (k + 1));
-                    assertEquals(s.klPerSequence(), x.klPerSequence(), 1e-4, "combined mean KL");
-                    assertEquals(s.rewardRaw(), x.rewardRaw(), 1e-6, "combined mean reward");
-                    assertEquals(s.approxKl(), x.approxKl(), 1e-5, "approx KL of the combined minibatches");
-                    assertEquals(s.minibatches(), x.minibatches());
-                    assertEquals(s.earlyStopped(), x.earlyStopped());
-                }
+            double drift = dp.maxDifferenceFromRankZero(new ArrayList<>(t.trainedParameters().values()));
+            return new Run(snapshot(t.trainedParameters()), stats, drift);
+        });
+        Run r0 = ranks.get(0);
+        Run r1 = ranks.get(1);
+        assertEquals(0.0, r1.drift(), "rank 1's parameters equal rank 0's exactly");
+        assertEquals(0.0, maxDiff(r0.params(), r1.params()));
+        double diff = maxDiff(r0.params(), reference.params());
+        assertTrue(diff < 1e-4, "2 ranks vs one process on the combined batch: parameters differ by " + diff);
+        double moved = maxDiff(init, reference.params());
+        assertTrue(moved > 1e-3, "training moved the parameters by " + moved + ": the comparison is not vacuous");
+        for (int k = 0; k < K; k++) {
+            IterationStats a = r0.stats().get(k);
+            IterationStats b = r1.stats().get(k);
+            IterationStats s = oneStats.get(k);
+            for (IterationStats x : List.of(a, b)) {
+                assertEquals(s.klCoef(), x.klCoef(), 1e-9, "KL coefficient of iteration " + (k + 1));
+                assertEquals(s.klPerSequence(), x.klPerSequence(), 1e-4, "combined mean KL");
+                assertEquals(s.rewardRaw(), x.rewardRaw(), 1e-6, "combined mean reward");
+                assertEquals(s.approxKl(), x.approxKl(), 1e-5, "approx KL of the combined minibatches");
+                assertEquals(s.minibatches(), x.minibatches());
+                assertEquals(s.earlyStopped(), x.earlyStopped());
             }
-            return List.of(r0, r1, reference);
-        } finally {
-            pool.shutdownNow();
         }
+        return List.of(r0, r1, reference);
     }
 
     private static PpoTrainer trainer(PpoTrainingConfig cfg, long modelSeed, DataParallel dp) {

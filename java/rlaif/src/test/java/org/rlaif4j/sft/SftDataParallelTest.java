@@ -5,24 +5,16 @@ import static org.rlaif4j.dist.RankChecks.*;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rlaif4j.cli.Main;
 import org.rlaif4j.data.Jsonl;
-import org.rlaif4j.dist.DataParallel;
-import org.rlaif4j.dist.DistConfig;
 import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.Ops;
 import org.rlaif4j.model.tokenizer.CharTokenizer;
@@ -48,12 +40,6 @@ class SftDataParallelTest {
         return snapshot(m.namedParameters());
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void twoRanksEndIdenticalAndEqualToOneProcessOnTheCombinedBatch() throws Exception {
         List<SftExample> train = examples(24);
@@ -65,78 +51,50 @@ class SftDataParallelTest {
         Map<String, float[]> init = params(single);
         SftTrainer.Result s = new SftTrainer(single, TOK, one).train(train, eval, tmp.resolve("single"), true, quiet);
 
-        int port = freePort();
         SftConfig perRank = one.withBatch(4, 1);
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<Object[]>> ranks = new ArrayList<>();
-            for (int rank = 0; rank < 2; rank++) {
-                int r = rank;
-                ranks.add(pool.submit(() -> {
-                    DistConfig cfg = new DistConfig(r, 2, r, "127.0.0.1", port, Duration.ofSeconds(60), 1 << 16);
-                    try (DataParallel dp = DataParallel.open(cfg)) {
-                        CausalLm lm = SftTest.tiny(3 + r); // rank 1 starts elsewhere: the broadcast must fix that
-                        SftTrainer.Result res = new SftTrainer(lm, TOK, perRank, dp).train(train, eval, tmp.resolve("ddp"),
-                                true, quiet);
-                        return new Object[] {res, params(lm)};
-                    }
-                }));
-            }
-            Object[] r0 = ranks.get(0).get(120, TimeUnit.SECONDS);
-            Object[] r1 = ranks.get(1).get(120, TimeUnit.SECONDS);
-            SftTrainer.Result res0 = (SftTrainer.Result) r0[0];
-            SftTrainer.Result res1 = (SftTrainer.Result) r1[0];
-            @SuppressWarnings("unchecked") Map<String, float[]> p0 = (Map<String, float[]>) r0[1];
-            @SuppressWarnings("unchecked") Map<String, float[]> p1 = (Map<String, float[]>) r1[1];
-            assertEquals(0.0, res1.maxDriftFromRankZero());
-            assertEquals(0.0, maxDiff(p0, p1), "ranks in sync");
-            double diff = maxDiff(p0, params(single));
-            assertTrue(diff < 1e-4, "2 ranks vs one process on the combined batch: parameters differ by " + diff);
-            assertTrue(maxDiff(init, params(single)) > 1e-3, "3 steps at lr 1e-2 moved the parameters");
-            assertEquals(s.finalEvalLoss(), res0.finalEvalLoss(), 1e-5, "eval loss summed over the ranks' shares");
-            assertEquals(s.finalEvalLoss(), res1.finalEvalLoss(), 1e-5);
-            assertEquals(3, res0.metrics().size());
-            for (int i = 0; i < 3; i++) {
-                assertEquals(s.metrics().get(i).get("loss"), res0.metrics().get(i).get("loss"), 1e-5, "loss of step " + (i + 1));
-            }
-            assertTrue(res1.metrics().isEmpty(), "only rank 0 logs");
-            assertTrue(Files.isDirectory(tmp.resolve("ddp/final")));
-            assertEquals(3, Files.readAllLines(tmp.resolve("ddp/metrics.jsonl")).size(), "one metrics file, written once");
-        } finally {
-            pool.shutdownNow();
+        List<Object[]> ranks = onTwoRanks((r, dp) -> {
+            CausalLm lm = SftTest.tiny(3 + r); // rank 1 starts elsewhere: the broadcast must fix that
+            SftTrainer.Result res = new SftTrainer(lm, TOK, perRank, dp).train(train, eval, tmp.resolve("ddp"), true, quiet);
+            return new Object[] {res, params(lm)};
+        });
+        Object[] r0 = ranks.get(0);
+        Object[] r1 = ranks.get(1);
+        SftTrainer.Result res0 = (SftTrainer.Result) r0[0];
+        SftTrainer.Result res1 = (SftTrainer.Result) r1[0];
+        @SuppressWarnings("unchecked") Map<String, float[]> p0 = (Map<String, float[]>) r0[1];
+        @SuppressWarnings("unchecked") Map<String, float[]> p1 = (Map<String, float[]>) r1[1];
+        assertEquals(0.0, res1.maxDriftFromRankZero());
+        assertEquals(0.0, maxDiff(p0, p1), "ranks in sync");
+        double diff = maxDiff(p0, params(single));
+        assertTrue(diff < 1e-4, "2 ranks vs one process on the combined batch: parameters differ by " + diff);
+        assertTrue(maxDiff(init, params(single)) > 1e-3, "3 steps at lr 1e-2 moved the parameters");
+        assertEquals(s.finalEvalLoss(), res0.finalEvalLoss(), 1e-5, "eval loss summed over the ranks' shares");
+        assertEquals(s.finalEvalLoss(), res1.finalEvalLoss(), 1e-5);
+        assertEquals(3, res0.metrics().size());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(s.metrics().get(i).get("loss"), res0.metrics().get(i).get("loss"), 1e-5, "loss of step " + (i + 1));
         }
+        assertTrue(res1.metrics().isEmpty(), "only rank 0 logs");
+        assertTrue(Files.isDirectory(tmp.resolve("ddp/final")));
+        assertEquals(3, Files.readAllLines(tmp.resolve("ddp/metrics.jsonl")).size(), "one metrics file, written once");
     }
 
     /** Both ranks on {@code out}; each is stopped (an exception from its after-step hook) after step {@code stopAt} (0: never). */
     private List<Object> twoRanks(List<SftExample> train, List<SftExample> eval, SftConfig cfg, Path out, boolean resume,
             long stopAt) throws Exception {
-        int port = freePort();
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<Object>> ranks = new ArrayList<>();
-            for (int rank = 0; rank < 2; rank++) {
-                int r = rank;
-                ranks.add(pool.submit(() -> {
-                    DistConfig dc = new DistConfig(r, 2, r, "127.0.0.1", port, Duration.ofSeconds(60), 1 << 16);
-                    try (DataParallel dp = DataParallel.open(dc)) {
-                        CausalLm lm = SftTest.tiny(3);
-                        try {
-                            new SftTrainer(lm, TOK, cfg, dp).afterEachStep(done -> {
-                                if (done == stopAt) {
-                                    throw new IllegalStateException("stopped");
-                                }
-                            }).train(train, eval, out, resume, true, new PrintStream(PrintStream.nullOutputStream()));
-                        } catch (IllegalStateException e) {
-                            return e.getMessage();
-                        }
-                        return params(lm);
+        return onTwoRanks((r, dp) -> {
+            CausalLm lm = SftTest.tiny(3);
+            try {
+                new SftTrainer(lm, TOK, cfg, dp).afterEachStep(done -> {
+                    if (done == stopAt) {
+                        throw new IllegalStateException("stopped");
                     }
-                }));
+                }).train(train, eval, out, resume, true, new PrintStream(PrintStream.nullOutputStream()));
+            } catch (IllegalStateException e) {
+                return e.getMessage();
             }
-            return List.of(ranks.get(0).get(120, TimeUnit.SECONDS), ranks.get(1).get(120, TimeUnit.SECONDS));
-        } finally {
-            pool.shutdownNow();
-        }
+            return params(lm);
+        });
     }
 
     @Test
