@@ -34,12 +34,13 @@ final class Checkpoints {
         return name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias") || name.endsWith("rotary_emb.inv_freq");
     }
 
-    /** "GPT2", "Llama", "Mistral" or "Qwen2": the prefix of Hugging Face class names. */
+    /** "GPT2", "Llama", "Mistral", "Qwen2" or "Qwen3": the prefix of Hugging Face class names. */
     static String architectureName(ModelConfig config) {
         switch (config.modelType()) {
             case "gpt2": return "GPT2";
             case "mistral": return "Mistral";
             case "qwen2": return "Qwen2";
+            case "qwen3": return "Qwen3";
             default: return "Llama";
         }
     }

@@ -10,8 +10,9 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Llama layout (Llama, Mistral, Qwen2): RMSNorm, rotate-half rotary embeddings, grouped-query
- * attention, SwiGLU MLP, optional q/k/v bias (Qwen2) and o_proj bias. Linear weights are
+ * Llama layout (Llama 2/3.x, Mistral, Qwen2, Qwen3): RMSNorm, rotate-half rotary embeddings, grouped-query
+ * attention, SwiGLU MLP, optional q/k/v bias (Qwen2) and o_proj bias, optional per-head q/k
+ * RMSNorm (Qwen3), llama3/linear rope scaling. Linear weights are
  * {@code [out, in]}; names carry the {@code model.} prefix.
  */
 public final class LlamaModel extends Transformer {
@@ -22,8 +23,17 @@ public final class LlamaModel extends Transformer {
     LlamaModel(ModelConfig config, Map<String, Tensor> params) {
         super(config, params);
         int d = config.headDim();
-        // inv_freq = 1 / theta^(2i / d), computed in float32 as Hugging Face does
+        // inv_freq = 1 / theta^(2i / d), computed in float32 as Hugging Face does; rescaled
+        // frequencies (llama3, linear) are computed in float64 and rounded once.
         this.invFreq = Ops.persistent(Ops.scoped(() -> {
+            if (!config.ropeScaling().type().equals("default")) {
+                double[] inv = config.ropeScaling().inverseFrequencies(config.ropeTheta(), d);
+                float[] f = new float[inv.length];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = (float) inv[i];
+                }
+                return org.rlaif4j.kernels.Tensors.fromFloats(f, new long[] {f.length});
+            }
             Tensor exponents = Ops.arange(0, d).narrow(0, 0, d / 2).mul(Ops.scalar(2L)).to(ScalarType.Float)
                     .div(Ops.scalar((double) d));
             return torch.pow(Ops.scalar(config.ropeTheta()), exponents).reciprocal();
@@ -46,6 +56,10 @@ public final class LlamaModel extends Transformer {
                 s.put(b + "self_attn.q_proj.bias", new long[] {q});
                 s.put(b + "self_attn.k_proj.bias", new long[] {kv});
                 s.put(b + "self_attn.v_proj.bias", new long[] {kv});
+            }
+            if (c.qkNorm()) {
+                s.put(b + "self_attn.q_norm.weight", new long[] {c.headDim()});
+                s.put(b + "self_attn.k_norm.weight", new long[] {c.headDim()});
             }
             s.put(b + "self_attn.o_proj.weight", new long[] {h, q});
             if (c.outputBias()) {
@@ -78,8 +92,14 @@ public final class LlamaModel extends Transformer {
             String pre = PREFIX + "layers." + l + ".";
             // attention
             Tensor a = rmsNorm(x, pre + "input_layernorm");
-            Tensor q = linear(a, pre + "self_attn.q_proj").view(b, t, nh, hd).transpose(1, 2);  // [B, nh, T, hd]
-            Tensor k = linear(a, pre + "self_attn.k_proj").view(b, t, nkv, hd).transpose(1, 2); // [B, nkv, T, hd]
+            Tensor q = linear(a, pre + "self_attn.q_proj").view(b, t, nh, hd);  // [B, T, nh, hd]
+            Tensor k = linear(a, pre + "self_attn.k_proj").view(b, t, nkv, hd); // [B, T, nkv, hd]
+            if (config.qkNorm()) { // Qwen3: RMSNorm over each head's vector, before RoPE
+                q = rmsNorm(q, pre + "self_attn.q_norm");
+                k = rmsNorm(k, pre + "self_attn.k_norm");
+            }
+            q = q.transpose(1, 2);                                              // [B, nh, T, hd]
+            k = k.transpose(1, 2);                                              // [B, nkv, T, hd]
             Tensor v = linear(a, pre + "self_attn.v_proj").view(b, t, nkv, hd).transpose(1, 2);
             q = rope(q, cosSin);
             k = rope(k, cosSin);

@@ -14,13 +14,15 @@ import java.util.Set;
 
 /**
  * The hyper-parameters of a checkpoint, read from its Hugging Face {@code config.json}.
- * Fields that would change the math and are not implemented (rope scaling, an active sliding
+ * Fields that would change the math and are not implemented (YaRN or dynamic rope scaling, an active sliding
  * window, MLP bias, other activations, ...) are rejected with {@link UnsupportedConfigException}
  * rather than ignored.
  *
  * @param headDim        per-head size (usually hiddenSize / numHeads)
  * @param attentionBias  whether q/k/v projections have a bias
+ * @param ropeScaling    rotary frequency rescaling (llama3, linear) or {@link RopeScaling#NONE}
  * @param outputBias     whether the attention output projection has a bias (Llama with attention_bias)
+ * @param qkNorm         per-head RMSNorm on queries and keys before RoPE (Qwen3's q_norm / k_norm)
  * @param eosTokenIds    possibly empty
  * @param bosTokenId     -1 when absent
  * @param padTokenId     -1 when absent
@@ -29,16 +31,18 @@ import java.util.Set;
 public record ModelConfig(
         Family family, String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads,
         int numKvHeads, int headDim, int intermediateSize, double normEps, double ropeTheta,
-        boolean tieWordEmbeddings, boolean attentionBias, boolean outputBias, int maxPositions,
+        RopeScaling ropeScaling, boolean tieWordEmbeddings, boolean attentionBias, boolean outputBias,
+        boolean qkNorm, int maxPositions,
         double embdDropout, double attnDropout, double residDropout, double initializerRange,
         int bosTokenId, List<Integer> eosTokenIds, int padTokenId, ObjectNode json) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Llama-layout model types accepted. */
-    public static final Set<String> LLAMA_TYPES = Set.of("llama", "mistral", "qwen2");
+    public static final Set<String> LLAMA_TYPES = Set.of("llama", "mistral", "qwen2", "qwen3");
 
     public ModelConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
+        java.util.Objects.requireNonNull(ropeScaling, "ropeScaling");
         json = json.deepCopy();
         require(vocabSize > 0, "vocab_size", "> 0", vocabSize);
         require(hiddenSize > 0, "hidden size", "> 0", hiddenSize);
@@ -83,7 +87,7 @@ public record ModelConfig(
             return llama(n, type);
         }
         throw new UnsupportedConfigException("config.json: model_type '" + type
-                + "' is not supported (expected gpt2, llama, mistral or qwen2)");
+                + "' is not supported (expected gpt2, llama, mistral, qwen2 or qwen3)");
     }
 
     private static ModelConfig gpt2(ObjectNode n) {
@@ -100,8 +104,8 @@ public record ModelConfig(
         require(hidden % heads == 0, "n_embd", "a multiple of n_head = " + heads, hidden);
         int inner = n.path("n_inner").isNull() || n.path("n_inner").isMissingNode() ? 4 * hidden : n.get("n_inner").asInt();
         return new ModelConfig(Family.GPT2, "gpt2", requiredInt(n, "vocab_size"), hidden, requiredInt(n, "n_layer"),
-                heads, heads, hidden / heads, inner, n.path("layer_norm_epsilon").asDouble(1e-5), 0.0,
-                n.path("tie_word_embeddings").asBoolean(true), true, true, requiredInt(n, "n_positions"),
+                heads, heads, hidden / heads, inner, n.path("layer_norm_epsilon").asDouble(1e-5), 0.0, RopeScaling.NONE,
+                n.path("tie_word_embeddings").asBoolean(true), true, true, false, requiredInt(n, "n_positions"),
                 n.path("embd_pdrop").asDouble(0.1), n.path("attn_pdrop").asDouble(0.1), n.path("resid_pdrop").asDouble(0.1),
                 n.path("initializer_range").asDouble(0.02), optionalInt(n, "bos_token_id"), eosIds(n),
                 optionalInt(n, "pad_token_id"), n);
@@ -112,20 +116,17 @@ public record ModelConfig(
         if (!act.equals("silu")) {
             throw new UnsupportedConfigException("config.json: hidden_act '" + act + "' is not supported (expected silu)");
         }
-        JsonNode scaling = n.path("rope_scaling");
-        if (!scaling.isMissingNode() && !scaling.isNull()) {
-            String rt = scaling.path("rope_type").asText(scaling.path("type").asText(""));
-            rejectIf(!rt.equals("default"), "rope_scaling " + scaling);
-        }
+        // Two spellings: rope_scaling (+ top-level rope_theta), or transformers v5's rope_parameters
+        // holding rope_theta and the scaling fields together.
         JsonNode ropeParams = n.path("rope_parameters");
-        if (ropeParams.isObject()) {
-            rejectIf(!ropeParams.path("rope_type").asText("default").equals("default"), "rope_parameters " + ropeParams);
-        }
+        boolean hasScaling = n.hasNonNull("rope_scaling");
+        RopeScaling scaling = hasScaling ? RopeScaling.fromJson(n.get("rope_scaling"), "rope_scaling")
+                : RopeScaling.fromJson(ropeParams, "rope_parameters");
         rejectIf(n.path("mlp_bias").asBoolean(false), "mlp_bias = true");
         int maxPos = requiredInt(n, "max_position_embeddings");
         JsonNode window = n.path("sliding_window");
         boolean windowActive = !window.isMissingNode() && !window.isNull() && window.asInt() < maxPos
-                && (type.equals("qwen2") ? n.path("use_sliding_window").asBoolean(false) : true);
+                && (type.startsWith("qwen") ? n.path("use_sliding_window").asBoolean(false) : true);
         rejectIf(windowActive, "sliding_window = " + window + " (shorter than max_position_embeddings = " + maxPos + ")");
         rejectIf(n.path("partial_rotary_factor").asDouble(1.0) != 1.0, "partial_rotary_factor " + n.path("partial_rotary_factor"));
         int hidden = requiredInt(n, "hidden_size");
@@ -134,12 +135,13 @@ public record ModelConfig(
         int headDim = n.hasNonNull("head_dim") ? n.get("head_dim").asInt() : hidden / heads;
         double theta = n.hasNonNull("rope_theta") ? n.get("rope_theta").asDouble()
                 : ropeParams.path("rope_theta").asDouble(10000.0);
+        // Qwen2 always has q/k/v bias and never an o_proj bias; Llama, Mistral and Qwen3 follow attention_bias on all four.
         boolean attnBias = type.equals("qwen2") || n.path("attention_bias").asBoolean(false);
         boolean outBias = !type.equals("qwen2") && n.path("attention_bias").asBoolean(false);
         return new ModelConfig(Family.LLAMA, type, requiredInt(n, "vocab_size"), hidden,
                 requiredInt(n, "num_hidden_layers"), heads, kv, headDim, requiredInt(n, "intermediate_size"),
-                n.path("rms_norm_eps").asDouble(1e-6), theta, n.path("tie_word_embeddings").asBoolean(false),
-                attnBias, outBias, maxPos, 0.0, n.path("attention_dropout").asDouble(0.0), 0.0,
+                n.path("rms_norm_eps").asDouble(1e-6), theta, scaling, n.path("tie_word_embeddings").asBoolean(false),
+                attnBias, outBias, type.equals("qwen3"), maxPos, 0.0, n.path("attention_dropout").asDouble(0.0), 0.0,
                 n.path("initializer_range").asDouble(0.02), optionalInt(n, "bos_token_id"), eosIds(n),
                 optionalInt(n, "pad_token_id"), n);
     }
