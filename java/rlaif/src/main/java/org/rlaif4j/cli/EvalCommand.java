@@ -226,6 +226,9 @@ public final class EvalCommand implements Runnable {
         LabelerJudgeOptions labelerJudge;
 
         @Mixin
+        PromptFlags promptFlags;
+
+        @Mixin
         Common common;
 
         @Spec
@@ -265,7 +268,8 @@ public final class EvalCommand implements Runnable {
             int len = maxLength == 0 ? rm.config().maxPositions() : maxLength;
             try (Tokenizer tok = HfTokenizer.load(judge.rewardModel)) {
                 RewardModelJudge j = new RewardModelJudge("reward-model:" + judge.rewardModel,
-                        new RewardScorer(rm, new PairEncoder(tok, len, policy)), batchSize);
+                        new RewardScorer(rm, new PairEncoder(promptFlags.open(judge.rewardModel, tok, rm.config()), len, policy)),
+                        batchSize);
                 return finish(spec, common.out, WinRate.compute(j, comparisons, xName, yName, tieMargin, bothOrders,
                         warn.count));
             }

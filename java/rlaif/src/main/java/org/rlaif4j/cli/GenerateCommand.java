@@ -14,6 +14,7 @@ import org.rlaif4j.data.DataFormatException;
 import org.rlaif4j.data.Jsonl;
 import org.rlaif4j.data.Line;
 import org.rlaif4j.data.PairRecord;
+import org.rlaif4j.data.Prompt;
 import org.rlaif4j.feedback.ResponseSampler;
 import org.rlaif4j.feedback.SamplingOptions;
 import org.rlaif4j.feedback.TooLongPolicy;
@@ -72,6 +73,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
+    @Mixin
+    PromptFlags promptFlags;
+
     @Spec
     CommandSpec spec;
 
@@ -80,19 +84,19 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         SamplingOptions options = new SamplingOptions(responses, maxNewTokens, sampling.temperature, sampling.topK, sampling.topP, seed, tooLong);
-        List<Line<ObjectNode>> lines = InputFiles.readUnique(prompts, o -> Jsonl.requireString(o, "prompt", false),
+        List<Line<ObjectNode>> lines = InputFiles.readUnique(prompts, o -> Prompt.fromJson(o, "prompt"),
                 badLines, msg -> {
                     stderr.println("warning: skipped " + msg);
                     stderr.flush();
                 });
         CausalLm lm = CausalLm.load(policy);
         try (HfTokenizer tokenizer = HfTokenizer.load(policy)) {
-            ResponseSampler sampler = new ResponseSampler(lm, tokenizer, options);
+            ResponseSampler sampler = new ResponseSampler(lm, promptFlags.open(policy, tokenizer, lm.config()), options);
             Set<String> expected = new HashSet<>();
             for (Line<ObjectNode> l : lines) { // every prompt must fit before anything is written
                 String id = InputFiles.idOf(l);
                 try {
-                    sampler.promptTokens(id, l.value().get("prompt").asText());
+                    sampler.promptTokens(id, Prompt.fromJson(l.value(), "prompt"));
                 } catch (IllegalArgumentException e) {
                     throw new DataFormatException(prompts + ":" + l.number() + ": " + e.getMessage(), e);
                 }
@@ -115,7 +119,7 @@ public final class GenerateCommand implements Callable<Integer> {
                         if (log.keys().containsAll(sampler.pairIds(id))) {
                             continue;
                         }
-                        String prompt = l.value().get("prompt").asText();
+                        Prompt prompt = Prompt.fromJson(l.value(), "prompt");
                         List<String> drawn = sampler.sample(id, prompt);
                         empty += (int) drawn.stream().filter(String::isBlank).count();
                         for (PairRecord p : sampler.pairs(id, prompt, drawn)) {

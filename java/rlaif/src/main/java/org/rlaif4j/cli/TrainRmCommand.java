@@ -108,6 +108,9 @@ public final class TrainRmCommand implements Callable<Integer> {
     @Mixin
     DistributedOptions dist;
 
+    @picocli.CommandLine.Mixin
+    PromptFlags promptFlags;
+
     @Spec
     CommandSpec spec;
 
@@ -123,7 +126,7 @@ public final class TrainRmCommand implements Callable<Integer> {
         RewardResult r;
         try (DataParallel dp = dist.open();
              ProgressListener listener = new ProgressListener(out, err, quiet)) {
-            r = new RewardTrainer(config, listener, dp).run();
+            r = new RewardTrainer(config, listener, dp, promptFlags.options()).run();
             if (!dp.isMain()) {
                 DistributedOptions.reportInSync(out, dp, r.maxDriftFromRankZero());
                 return 0;

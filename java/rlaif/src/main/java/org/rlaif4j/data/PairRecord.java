@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code generate} writes and {@code label} reads. {@code id} identifies the pair across
  * resumed runs (generate writes one; a file without ids gets its 1-based line number).
  */
-public record PairRecord(String id, String prompt, String responseA, String responseB) {
+public record PairRecord(String id, Prompt prompt, String responseA, String responseB) {
     public PairRecord {
         if (id == null || id.isEmpty()) {
             throw new IllegalArgumentException("pair id must be a non-empty string");
@@ -17,19 +17,24 @@ public record PairRecord(String id, String prompt, String responseA, String resp
         }
     }
 
-    /** Parses a pair line; {@code lineNumber} is the id used when the line has none. */
+    /** A pair over a text prompt. */
+    public PairRecord(String id, String prompt, String responseA, String responseB) {
+        this(id, Prompt.text(prompt), responseA, responseB);
+    }
+
+    /** Parses a pair line (standard or conversational); {@code lineNumber} is the id used when the line has none. */
     public static PairRecord fromJson(ObjectNode o, int lineNumber) {
         String id = o.has("id") && !o.get("id").isNull() ? o.get("id").asText() : Integer.toString(lineNumber);
-        return new PairRecord(id, Jsonl.requireString(o, "prompt", false), Jsonl.requireString(o, "response_a", true),
-                Jsonl.requireString(o, "response_b", true));
+        return new PairRecord(id, Prompt.fromJson(o, "prompt"), Prompt.response(o, "response_a", true),
+                Prompt.response(o, "response_b", true));
     }
 
     public ObjectNode toJson() {
         ObjectNode o = Jsonl.mapper().createObjectNode();
         o.put("id", id);
-        o.put("prompt", prompt);
-        o.put("response_a", responseA);
-        o.put("response_b", responseB);
+        o.set("prompt", prompt.toJson());
+        o.set("response_a", prompt.responseJson(responseA));
+        o.set("response_b", prompt.responseJson(responseB));
         return o;
     }
 }

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * for a human or hard label). {@code chosen}/{@code rejected} follow {@code pA >= 0.5}.
  * {@code labeler}, {@code constitutionSha256}, {@code rationale} and {@code id} may be null.
  */
-public record PreferenceRecord(String id, String prompt, String responseA, String responseB, double pA, double pAAb,
+public record PreferenceRecord(String id, Prompt prompt, String responseA, String responseB, double pA, double pAAb,
                                double pABa, String labeler, String constitutionSha256, String rationale) {
     public PreferenceRecord {
         if (prompt == null || responseA == null || responseB == null) {
@@ -22,8 +22,19 @@ public record PreferenceRecord(String id, String prompt, String responseA, Strin
         }
     }
 
+    /** A preference over a text prompt. */
+    public PreferenceRecord(String id, String prompt, String responseA, String responseB, double pA, double pAAb,
+            double pABa, String labeler, String constitutionSha256, String rationale) {
+        this(id, Prompt.text(prompt), responseA, responseB, pA, pAAb, pABa, labeler, constitutionSha256, rationale);
+    }
+
     /** A hard label: the chosen response as A with probability 1. */
     public static PreferenceRecord hard(String id, String prompt, String chosen, String rejected) {
+        return hard(id, Prompt.text(prompt), chosen, rejected);
+    }
+
+    /** A hard label: the chosen response as A with probability 1. */
+    public static PreferenceRecord hard(String id, Prompt prompt, String chosen, String rejected) {
         return new PreferenceRecord(id, prompt, chosen, rejected, 1.0, Double.NaN, Double.NaN, null, null, null);
     }
 
@@ -50,16 +61,16 @@ public record PreferenceRecord(String id, String prompt, String responseA, Strin
      */
     public static PreferenceRecord fromJson(ObjectNode o, int lineNumber) {
         String id = o.has("id") && !o.get("id").isNull() ? o.get("id").asText() : Integer.toString(lineNumber);
-        String prompt = Jsonl.requireString(o, "prompt", false);
+        Prompt prompt = Prompt.fromJson(o, "prompt");
         if (!o.has("response_a") && !o.has("p_a")) {
-            return hard(id, prompt, Jsonl.requireString(o, "chosen", true), Jsonl.requireString(o, "rejected", true));
+            return hard(id, prompt, Prompt.response(o, "chosen", true), Prompt.response(o, "rejected", true));
         }
         double pA = Jsonl.requireNumber(o, "p_a");
         if (pA < 0 || pA > 1) {
             throw new DataFormatException("field 'p_a' must lie in [0, 1], found " + pA);
         }
-        return new PreferenceRecord(id, prompt, Jsonl.requireString(o, "response_a", true),
-                Jsonl.requireString(o, "response_b", true), pA, optionalNumber(o, "p_a_ab"),
+        return new PreferenceRecord(id, prompt, Prompt.response(o, "response_a", true),
+                Prompt.response(o, "response_b", true), pA, optionalNumber(o, "p_a_ab"),
                 optionalNumber(o, "p_a_ba"), Jsonl.optionalString(o, "labeler"),
                 Jsonl.optionalString(o, "constitution_sha256"), Jsonl.optionalString(o, "rationale"));
     }
@@ -73,11 +84,11 @@ public record PreferenceRecord(String id, String prompt, String responseA, Strin
         if (id != null) {
             o.put("id", id);
         }
-        o.put("prompt", prompt);
-        o.put("chosen", chosen());
-        o.put("rejected", rejected());
-        o.put("response_a", responseA);
-        o.put("response_b", responseB);
+        o.set("prompt", prompt.toJson());
+        o.set("chosen", prompt.responseJson(chosen()));
+        o.set("rejected", prompt.responseJson(rejected()));
+        o.set("response_a", prompt.responseJson(responseA));
+        o.set("response_b", prompt.responseJson(responseB));
         o.put("p_a", pA);
         if (!Double.isNaN(pAAb)) {
             o.put("p_a_ab", pAAb);

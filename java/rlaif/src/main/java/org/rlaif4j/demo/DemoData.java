@@ -92,18 +92,18 @@ public final class DemoData {
         String two = c.labelTokens().get(1);
         for (PairRecord p : pairs) {
             var principles = c.principlesFor(p.id());
-            boolean aWins = rater.label(p.prompt(), p.responseA(), p.responseB(), rng);
-            out.add(new SftExample(PreferencePrompts.comparison(c, principles, p.prompt(), p.responseA(), p.responseB(),
+            boolean aWins = rater.label(p.prompt().asText(), p.responseA(), p.responseB(), rng);
+            out.add(new SftExample(PreferencePrompts.comparison(c, principles, p.prompt().asText(), p.responseA(), p.responseB(),
                     false), aWins ? one : two));
-            out.add(new SftExample(PreferencePrompts.comparison(c, principles, p.prompt(), p.responseB(), p.responseA(),
+            out.add(new SftExample(PreferencePrompts.comparison(c, principles, p.prompt().asText(), p.responseB(), p.responseA(),
                     false), aWins ? two : one));
         }
         for (int i = 0; i < scored; i++) {
             PairRecord p = pairs.get(i % pairs.size());
             String response = (i / pairs.size()) % 2 == 0 ? p.responseA() : p.responseB();
             String id = p.id() + "-score-" + i;
-            out.add(new SftExample(PreferencePrompts.score(c, c.principlesFor(id), p.prompt(), response),
-                    c.scoreTokens().get(scoreToken(rater.score(p.prompt(), response), c.scoreTokens().size()))));
+            out.add(new SftExample(PreferencePrompts.score(c, c.principlesFor(id), p.prompt().asText(), response),
+                    c.scoreTokens().get(scoreToken(rater.score(p.prompt().asText(), response), c.scoreTokens().size()))));
         }
         return out;
     }

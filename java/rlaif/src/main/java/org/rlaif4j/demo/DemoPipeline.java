@@ -30,6 +30,7 @@ import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.ScalarHeadModel;
 import org.rlaif4j.report.MetricsLog;
 import org.rlaif4j.report.Progress;
+import org.rlaif4j.model.PromptFormat;
 import org.rlaif4j.reward.PairEncoder;
 import org.rlaif4j.reward.RewardConfig;
 import org.rlaif4j.reward.RewardScorer;
@@ -213,7 +214,7 @@ public final class DemoPipeline {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < h.length; i++) {
             PairRecord p = pairs.get(i);
-            h[i] = rater.label(p.prompt(), p.responseA(), p.responseB(), rng);
+            h[i] = rater.label(p.prompt().asText(), p.responseA(), p.responseB(), rng);
             b.append(Jsonl.toLine(PreferenceRecord.hard(p.id(), p.prompt(), h[i] ? p.responseA() : p.responseB(),
                     h[i] ? p.responseB() : p.responseA()).toJson())).append('\n');
         }
@@ -235,7 +236,7 @@ public final class DemoPipeline {
             if (human != null) {
                 aWins = human[i];
             } else {
-                double d = rater.score(p.prompt(), p.responseA()) - rater.score(p.prompt(), p.responseB());
+                double d = rater.score(p.prompt().asText(), p.responseA()) - rater.score(p.prompt().asText(), p.responseB());
                 if (d == 0) {
                     continue;
                 }
@@ -298,16 +299,16 @@ public final class DemoPipeline {
 
     /** {accuracy vs annotators, accuracy vs the rater's strict preference} on the held-out pairs. */
     private Proportion[] rewardAccuracy(ScalarHeadModel rm, List<PairRecord> pairs, boolean[] human, List<Integer> holdout) {
-        RewardScorer scorer = new RewardScorer(rm, new PairEncoder(DemoModels.TOKENIZER, rm.config().maxPositions(),
+        RewardScorer scorer = new RewardScorer(rm, new PairEncoder(PromptFormat.plain(DemoModels.TOKENIZER), rm.config().maxPositions(),
                 TruncationPolicy.LEFT));
         List<String> prompts = new ArrayList<>();
         List<String> responses = new ArrayList<>();
         for (int i : holdout) {
-            prompts.add(pairs.get(i).prompt());
+            prompts.add(pairs.get(i).prompt().asText());
             responses.add(pairs.get(i).responseA());
         }
         for (int i : holdout) {
-            prompts.add(pairs.get(i).prompt());
+            prompts.add(pairs.get(i).prompt().asText());
             responses.add(pairs.get(i).responseB());
         }
         double[] s = scorer.score(prompts, responses, 64);
@@ -318,7 +319,7 @@ public final class DemoPipeline {
             PairRecord p = pairs.get(holdout.get(k));
             double d = s[k] - s[holdout.size() + k];
             agree += d == 0 ? 0.5 : (d > 0) == human[holdout.get(k)] ? 1 : 0;
-            double truth = rater.score(p.prompt(), p.responseA()) - rater.score(p.prompt(), p.responseB());
+            double truth = rater.score(p.prompt().asText(), p.responseA()) - rater.score(p.prompt().asText(), p.responseB());
             if (truth != 0) {
                 agreeTrue += d == 0 ? 0.5 : (d > 0) == (truth > 0) ? 1 : 0;
                 decided++;

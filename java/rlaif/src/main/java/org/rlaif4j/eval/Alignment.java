@@ -137,11 +137,11 @@ public final class Alignment {
 
     private static List<String> key(LabeledPair p, boolean byId) {
         PreferenceRecord r = p.record();
-        return byId ? List.of(p.explicitId()) : List.of(r.prompt(), r.responseA(), r.responseB());
+        return byId ? List.of(p.explicitId()) : List.of(r.prompt().key(), r.responseA(), r.responseB());
     }
 
     private static List<String> swappedKey(LabeledPair p) {
-        return List.of(p.record().prompt(), p.record().responseB(), p.record().responseA());
+        return List.of(p.record().prompt().key(), p.record().responseB(), p.record().responseA());
     }
 
     /** For records matched by id: true when A and B are swapped; an error when they are different pairs. */

@@ -16,11 +16,15 @@ public interface HarmlessnessJudge {
     default double[] harmless(List<Sample> samples) {
         double[] out = new double[samples.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = harmless(samples.get(i).prompt(), samples.get(i).response());
+            out[i] = harmless(samples.get(i).prompt().asText(), samples.get(i).response());
         }
         return out;
     }
 
     /** A prompt and one response to it. */
-    record Sample(String prompt, String response) {}
+    record Sample(org.rlaif4j.data.Prompt prompt, String response) {
+        public Sample(String prompt, String response) {
+            this(org.rlaif4j.data.Prompt.text(prompt), response);
+        }
+    }
 }

@@ -57,7 +57,7 @@ public final class LabelerJudge implements PreferenceJudge, HarmlessnessJudge {
     public double[] harmless(List<Sample> samples) {
         List<ResponseToScore> asks = new ArrayList<>(samples.size());
         for (int i = 0; i < samples.size(); i++) {
-            asks.add(new ResponseToScore("harmless-" + i, samples.get(i).prompt(), samples.get(i).response()));
+            asks.add(new ResponseToScore("harmless-" + i, samples.get(i).prompt().asText(), samples.get(i).response()));
         }
         List<DirectScore> scores = labeler.score(asks);
         double[] out = new double[scores.size()];

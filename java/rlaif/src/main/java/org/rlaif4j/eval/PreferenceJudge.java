@@ -23,11 +23,15 @@ public interface PreferenceJudge {
         double[] out = new double[comparisons.size()];
         for (int i = 0; i < out.length; i++) {
             Comparison c = comparisons.get(i);
-            out[i] = preferX(c.prompt(), c.x(), c.y());
+            out[i] = preferX(c.prompt().asText(), c.x(), c.y());
         }
         return out;
     }
 
     /** One question for a judge: is {@code x} better than {@code y} as an answer to {@code prompt}? */
-    record Comparison(String prompt, String x, String y) {}
+    record Comparison(org.rlaif4j.data.Prompt prompt, String x, String y) {
+        public Comparison(String prompt, String x, String y) {
+            this(org.rlaif4j.data.Prompt.text(prompt), x, y);
+        }
+    }
 }

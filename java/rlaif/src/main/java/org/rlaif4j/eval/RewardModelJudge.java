@@ -37,7 +37,7 @@ public final class RewardModelJudge implements PreferenceJudge {
     /** Scores all x and y responses in batches, then compares. */
     @Override
     public double[] preferX(List<Comparison> comparisons) {
-        List<String> prompts = new ArrayList<>(2 * comparisons.size());
+        List<org.rlaif4j.data.Prompt> prompts = new ArrayList<>(2 * comparisons.size());
         List<String> responses = new ArrayList<>(2 * comparisons.size());
         for (Comparison c : comparisons) {
             prompts.add(c.prompt());
@@ -47,7 +47,7 @@ public final class RewardModelJudge implements PreferenceJudge {
             prompts.add(c.prompt());
             responses.add(c.y());
         }
-        double[] r = scorer.score(prompts, responses, batchSize);
+        double[] r = scorer.scorePrompts(prompts, responses, batchSize);
         double[] p = new double[comparisons.size()];
         for (int i = 0; i < p.length; i++) {
             double d = r[i] - r[p.length + i];

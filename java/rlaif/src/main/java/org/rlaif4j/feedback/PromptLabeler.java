@@ -65,10 +65,10 @@ public abstract class PromptLabeler implements Labeler {
             truncated.add(fitted.truncated());
             PairRecord p = fitted.pair();
             for (int k = 0; k < s.size(); k++) {
-                queries.add(new Query(i, k, true, PreferencePrompts.comparison(constitution, s.get(k), p.prompt(),
+                queries.add(new Query(i, k, true, PreferencePrompts.comparison(constitution, s.get(k), p.prompt().asText(),
                         p.responseA(), p.responseB(), cot)));
                 if (options.swapOrders()) {
-                    queries.add(new Query(i, k, false, PreferencePrompts.comparison(constitution, s.get(k), p.prompt(),
+                    queries.add(new Query(i, k, false, PreferencePrompts.comparison(constitution, s.get(k), p.prompt().asText(),
                             p.responseB(), p.responseA(), cot)));
                 }
             }
@@ -141,10 +141,10 @@ public abstract class PromptLabeler implements Labeler {
             List<List<Principle>> s = principleSets(r.id());
             PairRecord asPair = new PairRecord(r.id(), r.prompt(), r.response(), "");
             PairRecord p = fit(asPair, x -> s.stream().mapToInt(ps -> countTokens(PreferencePrompts.score(constitution,
-                    ps, x.prompt(), x.responseA()))).max().orElseThrow(), contextTokens(),
+                    ps, x.prompt().asText(), x.responseA()))).max().orElseThrow(), contextTokens(),
                     "the labeler's context of " + contextTokens() + " tokens").pair();
             for (List<Principle> ps : s) {
-                prompts.add(PreferencePrompts.score(constitution, ps, p.prompt(), p.responseA()));
+                prompts.add(PreferencePrompts.score(constitution, ps, p.prompt().asText(), p.responseA()));
                 owner.add(i);
             }
             count[i] = s.size();
@@ -189,10 +189,10 @@ public abstract class PromptLabeler implements Labeler {
         return fit(pair, p -> {
             int max = 0;
             for (List<Principle> s : sets) {
-                max = Math.max(max, countTokens(PreferencePrompts.comparison(constitution, s, p.prompt(),
+                max = Math.max(max, countTokens(PreferencePrompts.comparison(constitution, s, p.prompt().asText(),
                         p.responseA(), p.responseB(), options.chainOfThought())));
                 if (options.swapOrders()) {
-                    max = Math.max(max, countTokens(PreferencePrompts.comparison(constitution, s, p.prompt(),
+                    max = Math.max(max, countTokens(PreferencePrompts.comparison(constitution, s, p.prompt().asText(),
                             p.responseB(), p.responseA(), options.chainOfThought())));
                 }
             }

@@ -7,15 +7,14 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.rlaif4j.data.PairRecord;
+import org.rlaif4j.data.Prompt;
 import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.GenerationConfig;
 import org.rlaif4j.model.GenerationResult;
 import org.rlaif4j.model.Generator;
-import org.rlaif4j.model.tokenizer.Tokenizer;
+import org.rlaif4j.model.PromptFormat;
 
 /**
  * Samples N responses per prompt from a policy and pairs them up for labeling. Each prompt is
@@ -25,12 +24,12 @@ import org.rlaif4j.model.tokenizer.Tokenizer;
  */
 public final class ResponseSampler {
     private final CausalLm policy;
-    private final Tokenizer tokenizer;
+    private final PromptFormat format;
     private final SamplingOptions options;
 
-    public ResponseSampler(CausalLm policy, Tokenizer tokenizer, SamplingOptions options) {
+    public ResponseSampler(CausalLm policy, PromptFormat format, SamplingOptions options) {
         this.policy = policy;
-        this.tokenizer = tokenizer;
+        this.format = format;
         this.options = options;
     }
 
@@ -52,8 +51,8 @@ public final class ResponseSampler {
      *
      * @throws IllegalArgumentException under FAIL when the prompt does not fit
      */
-    public long[] promptTokens(String promptId, String prompt) {
-        long[] ids = PromptEncoding.encode(tokenizer, prompt);
+    public long[] promptTokens(String promptId, Prompt prompt) {
+        long[] ids = format.promptIds(prompt);
         int room = policy.config().maxPositions() - options.maxNewTokens();
         if (room < 1) {
             throw new IllegalArgumentException("max new tokens: expected less than the policy's max_position_embeddings = "
@@ -71,26 +70,21 @@ public final class ResponseSampler {
     }
 
     /** N responses to one prompt, decoded, special tokens dropped. */
-    public List<String> sample(String promptId, String prompt) {
+    public List<String> sample(String promptId, Prompt prompt) {
         long[] ids = promptTokens(promptId, prompt);
-        Set<Long> stops = new HashSet<>();
-        policy.config().eosTokenIds().forEach(e -> stops.add((long) e));
-        if (tokenizer.specialTokens().eos() >= 0) {
-            stops.add(tokenizer.specialTokens().eos());
-        }
         GenerationConfig cfg = new GenerationConfig(options.maxNewTokens(), true, options.temperature(),
-                options.topK(), options.topP(), stops, tokenizer.specialTokens().padOrEos(),
+                options.topK(), options.topP(), format.stopIds(), format.padId(),
                 seedFor(promptId), true);
         GenerationResult r = new Generator(policy).generate(Collections.nCopies(options.responsesPerPrompt(), ids), cfg);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < options.responsesPerPrompt(); i++) {
-            out.add(tokenizer.decode(r.generatedTokens(i)));
+            out.add(format.tokenizer().decode(r.generatedTokens(i)));
         }
         return out;
     }
 
     /** All pairs of a prompt's responses, with {@link #pairIds} ids. */
-    public List<PairRecord> pairs(String promptId, String prompt, List<String> responses) {
+    public List<PairRecord> pairs(String promptId, Prompt prompt, List<String> responses) {
         List<PairRecord> out = new ArrayList<>();
         List<String> ids = pairIds(promptId);
         int k = 0;

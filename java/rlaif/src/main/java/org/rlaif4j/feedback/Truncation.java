@@ -34,7 +34,7 @@ final class Truncation {
                     + " tokens but at most " + budget + " fit (" + budgetNote + "); shorten the pair or let the "
                     + "labeler truncate it (--too-long truncate)");
         }
-        String ctx = pair.prompt();
+        String ctx = pair.prompt().asText(); // the labeling prompt quotes the conversation as text
         // smallest number of leading context characters to drop
         int lo = 1;
         int hi = ctx.length();

@@ -1,27 +1,34 @@
 package org.rlaif4j.reward;
 
 import java.util.Locale;
-import org.rlaif4j.model.tokenizer.Tokenizer;
+import org.rlaif4j.data.Prompt;
+import org.rlaif4j.model.PromptFormat;
 
 /**
- * Turns (prompt, response) into the token ids a reward model scores: the prompt's tokens followed
- * by the response's, with no special tokens added (the score is read at the last response token).
+ * Turns (prompt, response) into the token ids a reward model scores, in the policy's
+ * {@link PromptFormat}: the prompt as the policy is given it (post-processor tokens or chat template),
+ * then the response's tokens and the end token, exactly as a finished sample of the policy looks
+ * (the score is read at the last token).
  * Encoding prompt and response separately is what lets {@link TruncationPolicy#LEFT} cut the
  * prompt and never the response.
  */
 public final class PairEncoder {
-    private final Tokenizer tokenizer;
+    private final PromptFormat format;
     private final int maxLength;
     private final TruncationPolicy policy;
 
     /** @param maxLength longest sequence the model accepts (at most its max_position_embeddings) */
-    public PairEncoder(Tokenizer tokenizer, int maxLength, TruncationPolicy policy) {
+    public PairEncoder(PromptFormat format, int maxLength, TruncationPolicy policy) {
         if (maxLength < 1) {
             throw new IllegalArgumentException("maxLength: expected >= 1, found " + maxLength);
         }
-        this.tokenizer = tokenizer;
+        this.format = format;
         this.maxLength = maxLength;
         this.policy = policy;
+    }
+
+    public PromptFormat format() {
+        return format;
     }
 
     public int maxLength() {
@@ -39,12 +46,17 @@ public final class PairEncoder {
      *                                  or when the response alone is too long
      */
     public long[] encode(String prompt, String response) {
+        return encode(Prompt.text(prompt), response);
+    }
+
+    /** {@link #encode(String, String)} for a prompt in either dataset format. */
+    public long[] encode(Prompt prompt, String response) {
         if (response.isEmpty()) {
             throw new IllegalArgumentException("empty response: a reward model needs at least one response token");
         }
-        long[] p = tokenizer.encode(prompt);
-        long[] r = tokenizer.encode(response);
-        if (r.length == 0) {
+        long[] p = format.promptIds(prompt);
+        long[] r = format.responseIds(response, true);
+        if (r.length == 0 || (r.length == 1 && r[0] == format.endToken())) {
             throw new IllegalArgumentException("response '" + abbreviate(response) + "' has no tokens");
         }
         if (p.length + r.length <= maxLength) {

@@ -66,7 +66,7 @@ public final class PreferenceData {
         return out;
     }
 
-    private static long[] encode(PairEncoder encoder, String prompt, String response, String which) {
+    private static long[] encode(PairEncoder encoder, org.rlaif4j.data.Prompt prompt, String response, String which) {
         try {
             return encoder.encode(prompt, response);
         } catch (IllegalArgumentException e) {

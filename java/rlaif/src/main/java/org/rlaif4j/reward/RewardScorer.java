@@ -57,6 +57,11 @@ public final class RewardScorer {
 
     /** Rewards of (prompt, response) pairs, without gradients, {@code batchSize} sequences per forward pass. */
     public double[] score(List<String> prompts, List<String> responses, int batchSize) {
+        return scorePrompts(prompts.stream().map(org.rlaif4j.data.Prompt::text).toList(), responses, batchSize);
+    }
+
+    /** {@link #score} for prompts in either dataset format. */
+    public double[] scorePrompts(List<org.rlaif4j.data.Prompt> prompts, List<String> responses, int batchSize) {
         if (prompts.size() != responses.size()) {
             throw new IllegalArgumentException("prompts and responses: expected equal counts, found "
                     + prompts.size() + " and " + responses.size());

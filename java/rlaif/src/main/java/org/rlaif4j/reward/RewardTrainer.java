@@ -21,6 +21,8 @@ import org.rlaif4j.model.Ops;
 import org.rlaif4j.model.ScalarHead;
 import org.rlaif4j.model.ScalarHeadModel;
 import org.rlaif4j.model.safetensors.SafetensorsCheckpoint;
+import org.rlaif4j.model.PromptFormat;
+import org.rlaif4j.model.PromptOptions;
 import org.rlaif4j.model.tokenizer.HfTokenizer;
 import org.rlaif4j.model.tokenizer.Tokenizer;
 import org.rlaif4j.report.MetricsLog;
@@ -63,6 +65,7 @@ public final class RewardTrainer {
     private final RewardConfig config;
     private final Listener listener;
     private final DataParallel dp;
+    private final PromptOptions prompts;
 
     public RewardTrainer(RewardConfig config, Listener listener) {
         this(config, listener, DataParallel.single());
@@ -76,6 +79,12 @@ public final class RewardTrainer {
      * full share.
      */
     public RewardTrainer(RewardConfig config, Listener listener, DataParallel dp) {
+        this(config, listener, dp, PromptOptions.DEFAULT);
+    }
+
+    /** A trainer whose pairs are encoded in the model's prompt format under {@code prompts}. */
+    public RewardTrainer(RewardConfig config, Listener listener, DataParallel dp, PromptOptions prompts) {
+        this.prompts = prompts;
         this.config = config;
         this.dp = dp;
         this.listener = dp.isMain() ? listener : new Listener() { };
@@ -103,7 +112,8 @@ public final class RewardTrainer {
                     + modelConfig.maxPositions() + ", found " + maxLength);
         }
         List<String> warnings = new ArrayList<>();
-        PairEncoder encoder = new PairEncoder(tokenizer, maxLength, config.truncation());
+        PairEncoder encoder = new PairEncoder(PromptFormat.load(config.model(), tokenizer, modelConfig, prompts), maxLength,
+                config.truncation());
         List<PreferenceExample> all = PreferenceData.load(config.data(), encoder, config.badLines(), w -> {
             warnings.add(w);
             listener.warning(w);

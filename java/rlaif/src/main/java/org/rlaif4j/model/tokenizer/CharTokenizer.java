@@ -48,6 +48,16 @@ public final class CharTokenizer implements Tokenizer {
         return text.codePoints().mapToLong(cp -> ids.getOrDefault(cp, UNK)).toArray();
     }
 
+    /** The demo's convention (and its saved post-processor): {@code <bos>} then the characters. */
+    @Override
+    public long[] encodeWithSpecialTokens(String text) {
+        long[] ids = encode(text);
+        long[] out = new long[ids.length + 1];
+        out[0] = specialTokens().bos();
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
+    }
+
     @Override
     public String decode(long[] tokens) {
         StringBuilder sb = new StringBuilder();
@@ -88,7 +98,20 @@ public final class CharTokenizer implements Tokenizer {
         pre.putObject("pattern").put("Regex", "[\\s\\S]"); // any character, newlines included
         pre.put("behavior", "Isolated");
         pre.put("invert", false);
-        root.putNull("post_processor");
+        // BOS before every sequence, as encodeWithSpecialTokens does
+        ObjectNode post = root.putObject("post_processor");
+        post.put("type", "TemplateProcessing");
+        ArrayNode single = post.putArray("single");
+        single.addObject().putObject("SpecialToken").put("id", "<bos>").put("type_id", 0);
+        single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+        ArrayNode pair = post.putArray("pair");
+        pair.addObject().putObject("SpecialToken").put("id", "<bos>").put("type_id", 0);
+        pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+        pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
+        ObjectNode bos = post.putObject("special_tokens").putObject("<bos>");
+        bos.put("id", "<bos>");
+        bos.putArray("ids").add(1);
+        bos.putArray("tokens").add("<bos>");
         root.putObject("decoder").put("type", "Fuse");
         ObjectNode model = root.putObject("model");
         model.put("type", "WordLevel");

@@ -14,7 +14,9 @@ import java.util.Map;
  * A Hugging Face {@code tokenizer.json} run by the tokenizers library through DJL (its native
  * library ships in the jar; nothing is downloaded). Special tokens come from
  * {@code tokenizer_config.json} / {@code special_tokens_map.json} (token strings looked up in
- * tokenizer.json), falling back to the ids in {@code config.json}.
+ * tokenizer.json), falling back to the ids in {@code config.json} only where neither file names the
+ * token (an explicit {@code null} means the tokenizer has none). Which special tokens a sequence
+ * gets is decided by the tokenizer's own post-processor ({@link #encodeWithSpecialTokens}).
  */
 public final class HfTokenizer implements Tokenizer {
     private final HuggingFaceTokenizer tokenizer;
@@ -68,6 +70,10 @@ public final class HfTokenizer implements Tokenizer {
     private static long special(String kind, JsonNode cfg, JsonNode map, JsonNode model, Map<String, Long> ids) {
         for (JsonNode src : new JsonNode[] {cfg, map}) {
             JsonNode t = src.path(kind + "_token");
+            if (t.isNull()) {
+                // "bos_token": null (Qwen) means none, not "ask config.json"
+                return -1;
+            }
             String content = t.isTextual() ? t.asText() : t.path("content").asText(null);
             if (content != null && ids.containsKey(content)) {
                 return ids.get(content);
@@ -83,6 +89,11 @@ public final class HfTokenizer implements Tokenizer {
     @Override
     public long[] encode(String text) {
         return tokenizer.encode(text, false, false).getIds();
+    }
+
+    @Override
+    public long[] encodeWithSpecialTokens(String text) {
+        return tokenizer.encode(text, true, false).getIds();
     }
 
     @Override
