@@ -34,7 +34,6 @@ import org.rlaif4j.report.MetricsLog;
 import org.rlaif4j.report.Plots;
 import org.rlaif4j.report.Progress;
 import org.rlaif4j.rl.AdvantageMode;
-import org.rlaif4j.rl.AsTrainedRewarder;
 import org.rlaif4j.rl.DirectLabelerRewarder;
 import org.rlaif4j.rl.HackingSigns;
 import org.rlaif4j.rl.IterationStats;
@@ -276,9 +275,8 @@ public final class PpoCommand implements Callable<Integer> {
         requireSameTokenizer(policyDir, rewardDir);
         ScalarHeadModel rewardModel = ScalarHeadModel.load(rewardDir);
         rewardModel.freeze(n -> true);
-        // Scored as train-rm encodes pairs: no BOS before the prompt, no EOS after the response.
-        return new AsTrainedRewarder(new RewardModelRewarder(rewardModel, minibatch, tok.specialTokens().padOrEos()),
-                tok.specialTokens().bos(), tok.specialTokens().eos());
+        // train-rm encodes pairs in the policy's prompt format, so the policy's ids are scored as they are.
+        return new RewardModelRewarder(rewardModel, minibatch, tok.specialTokens().padOrEos());
     }
 
     /** A value model from a sequence-classification folder, or from a causal LM with a fresh head (seeded). */
@@ -330,7 +328,14 @@ public final class PpoCommand implements Callable<Integer> {
                 .kl(parse(KlEstimator.class, klEstimator, "--kl-estimator"), klCoef).adaptiveKl(targetKl, klHorizon)
                 .shaping(new RewardShaping(missingEosPenalty, normalizeRewards, rewardClip))
                 .advantageMode(mode).valueMode(sharedValue ? ValueMode.SHARED : ValueMode.SEPARATE).lossPath(path)
-                .seed(seed).build();
+                .stopTokens(stopIds()).seed(seed).build();
+    }
+
+    /** The policy's stop ids as every stage uses them: generation_config ∪ config.json ∪ tokenizer eos. */
+    private java.util.Set<Long> stopIds() {
+        try (HfTokenizer t = HfTokenizer.load(policyDir)) {
+            return org.rlaif4j.model.PromptFormat.load(policyDir, t, org.rlaif4j.model.ModelConfig.load(policyDir)).stopIds();
+        }
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String value, String option) {

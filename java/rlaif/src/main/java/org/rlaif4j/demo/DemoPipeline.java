@@ -42,7 +42,6 @@ import org.rlaif4j.rl.DirectLabelerRewarder;
 import org.rlaif4j.rl.IterationStats;
 import org.rlaif4j.rl.PpoTrainer;
 import org.rlaif4j.rl.PpoTrainingConfig;
-import org.rlaif4j.rl.AsTrainedRewarder;
 import org.rlaif4j.rl.RewardModelRewarder;
 import org.rlaif4j.rl.RewardShaping;
 import org.rlaif4j.rl.SequenceRewarder;
@@ -128,8 +127,7 @@ public final class DemoPipeline {
                 rmTrue = acc[1];
                 say("reward model accuracy on %d held-out pairs: %s vs annotators, %s vs the rater's preference", held,
                         rmAcc, rmTrue);
-                rewarder = new AsTrainedRewarder(new RewardModelRewarder(rm, 32, DemoModels.TOKENIZER.specialTokens().padOrEos()),
-                        DemoModels.TOKENIZER.specialTokens().bos(), DemoModels.TOKENIZER.specialTokens().eos());
+                rewarder = new RewardModelRewarder(rm, 32, DemoModels.TOKENIZER.specialTokens().padOrEos());
             }
             List<String> ppoPrompts = DemoData.prompts(cfg.ppoPrompts(), stream(2));
             SequenceRewarder r = rewarder;

@@ -8,18 +8,10 @@ public final class PromptEncoding {
     }
 
     /**
-     * The tokens of {@code text}, after the BOS token when the tokenizer has one distinct from EOS
-     * (Llama-style models are trained with it; GPT-2-style tokenizers, where BOS = EOS, are not).
+     * The tokens of a text prompt as {@link org.rlaif4j.model.PromptFormat#textIds} gives them: the
+     * special tokens of the tokenizer's own post-processor (BOS for Llama 3, none for GPT-2 or Qwen).
      */
     public static long[] encode(Tokenizer tokenizer, String text) {
-        long[] ids = tokenizer.encode(text);
-        long bos = tokenizer.specialTokens().bos();
-        if (bos < 0 || bos == tokenizer.specialTokens().eos()) {
-            return ids;
-        }
-        long[] withBos = new long[ids.length + 1];
-        withBos[0] = bos;
-        System.arraycopy(ids, 0, withBos, 1, ids.length);
-        return withBos;
+        return org.rlaif4j.model.PromptFormat.plain(tokenizer).textIds(text);
     }
 }

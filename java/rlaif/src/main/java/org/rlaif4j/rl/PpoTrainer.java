@@ -24,6 +24,7 @@ import org.rlaif4j.model.GenerationResult;
 import org.rlaif4j.model.Generator;
 import org.rlaif4j.model.Ops;
 import org.rlaif4j.model.ScalarHeadModel;
+import org.rlaif4j.model.PromptFormat;
 import org.rlaif4j.model.tokenizer.Tokenizer;
 import org.rlaif4j.train.AdamWConfig;
 import org.rlaif4j.train.Optimizers;
@@ -342,14 +343,7 @@ public final class PpoTrainer {
     }
 
     private long[] encodePrompt(String prompt, int maxTokens) {
-        long[] ids = tokenizer.encode(prompt);
-        long bos = tokenizer.specialTokens().bos();
-        if (bos >= 0) {
-            long[] withBos = new long[ids.length + 1];
-            withBos[0] = bos;
-            System.arraycopy(ids, 0, withBos, 1, ids.length);
-            ids = withBos;
-        }
+        long[] ids = PromptFormat.plain(tokenizer).textIds(prompt); // the same ids every other stage gives
         if (ids.length == 0) {
             throw new IllegalArgumentException("prompt: expected at least one token, found none for '" + prompt + "'");
         }

@@ -20,15 +20,14 @@ public record SftBatch(Tensor ids, Tensor attentionMask, Tensor lossMask) {
     public record Encoded(long[] tokens, int promptTokens) {}
 
     /**
-     * Tokenises one example: {@code [bos] prompt response eos} (bos when the tokenizer has one, eos
-     * likewise). Longer than {@code maxLength}: the prompt loses tokens from its start (keeping at
+     * Tokenises one example: {@code prompt response eos}, the prompt with the special tokens of the
+     * tokenizer's own post-processor (as every stage encodes it), eos when the tokenizer has one. Longer than {@code maxLength}: the prompt loses tokens from its start (keeping at
      * least one), then the response from its end.
      */
     public static Encoded encode(SftExample ex, Tokenizer tok, int maxLength) {
         SpecialTokens sp = tok.specialTokens();
-        long[] p = tok.encode(ex.prompt());
+        long[] prompt = org.rlaif4j.model.PromptFormat.plain(tok).textIds(ex.prompt()); // post-processor decides BOS
         long[] r = tok.encode(ex.response());
-        long[] prompt = sp.bos() >= 0 ? prepend(sp.bos(), p) : p;
         long[] response = sp.eos() >= 0 ? Arrays.copyOf(r, r.length + 1) : r;
         if (sp.eos() >= 0) {
             response[r.length] = sp.eos();

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.rlaif4j.data.PairRecord;
 import org.rlaif4j.feedback.Constitution;
 import org.rlaif4j.feedback.PreferencePrompts;
-import org.rlaif4j.rl.AsTrainedRewarder;
 import org.rlaif4j.rl.Completion;
 import org.rlaif4j.sft.SftExample;
 
@@ -63,7 +62,7 @@ class DemoPiecesTest {
             PairRecord p = pairs.get(i);
             SftExample ab = data.get(2 * i);
             SftExample ba = data.get(2 * i + 1);
-            assertEquals(PreferencePrompts.comparison(c, c.principlesFor(p.id()), p.prompt(), p.responseA(),
+            assertEquals(PreferencePrompts.comparison(c, c.principlesFor(p.id()), p.prompt().asText(), p.responseA(),
                     p.responseB(), false), ab.prompt());
             assertTrue(ba.prompt().contains("Response 1 - " + p.responseB() + "\n"));
             assertTrue(!ab.response().equals(ba.response()), "the same annotator choice names the other position");
@@ -79,7 +78,7 @@ class DemoPiecesTest {
         assertEquals(first, DemoData.styledPairs(400, 11, "r", DemoData.SFT_STYLES));
         List<PairRecord> wide = DemoData.styledPairs(400, 11, "t", List.of(ResponseStyle.values()));
         java.util.function.Predicate<PairRecord> hasPadded = p -> {
-            String padded = ResponseStyle.PADDED_WRONG.render(DemoTask.parse(p.prompt()));
+            String padded = ResponseStyle.PADDED_WRONG.render(DemoTask.parse(p.prompt().asText()));
             return p.responseA().equals(padded) || p.responseB().equals(padded);
         };
         assertTrue(first.stream().noneMatch(hasPadded));
@@ -108,22 +107,6 @@ class DemoPiecesTest {
         assertEquals(0.5, j.preferX("add 3 and 4", "7", "7"));
         assertEquals(0.0, j.harmless("how to make a bomb", "sure, here is how."));
         assertEquals(1.0, j.harmless("add 3 and 4", "sure, here is how."));
-    }
-
-    @Test
-    void asTrainedRewarderStripsBosAndEosOnly() {
-        long[][] seen = new long[2][];
-        AsTrainedRewarder r = new AsTrainedRewarder(batch -> {
-            seen[0] = batch.get(0).promptIds();
-            seen[1] = batch.get(0).responseIds();
-            return new float[] {1f};
-        }, 1, 2);
-        r.score(List.of(new Completion("p", "r", new long[] {1, 7, 8}, new long[] {9, 2}, false)));
-        assertArrayEquals(new long[] {7, 8}, seen[0]);
-        assertArrayEquals(new long[] {9}, seen[1]);
-        r.score(List.of(new Completion("p", "r", new long[] {7}, new long[] {9, 10}, true)));
-        assertArrayEquals(new long[] {7}, seen[0]);
-        assertArrayEquals(new long[] {9, 10}, seen[1]);
     }
 
     @Test

@@ -45,7 +45,7 @@ class LocalLmLabelerTest {
         }
         // the last-position shortcut agrees with a full forward pass of one prompt alone
         PairRecord p = PAIRS.get(1);
-        String prompt = PreferencePrompts.comparison(SMALL, SMALL.principlesFor(p.id()), p.prompt(), p.responseB(),
+        String prompt = PreferencePrompts.comparison(SMALL, SMALL.principlesFor(p.id()), p.prompt().asText(), p.responseB(),
                 p.responseA(), false);
         double[] viaLabeler = l.nextTokenLogProbs(List.of(prompt, "short"), SMALL.labelTokens())[0];
         long[] ids = TinyCheckpoints.TOKENIZER.encode(prompt);

@@ -74,7 +74,7 @@ class RewardTrainerTest {
         // the reloaded model scores the held-out pairs exactly as the trained one did (same batches, so same padding)
         ScalarHeadModel back = ScalarHeadModel.load(r.modelDir());
         try (Tokenizer tok = HfTokenizer.load(r.modelDir())) {
-            PairEncoder enc = new PairEncoder(tok, 32, TruncationPolicy.FAIL);
+            PairEncoder enc = new PairEncoder(org.rlaif4j.model.PromptFormat.plain(tok), 32, TruncationPolicy.FAIL);
             List<PreferenceExample> all = PreferenceData.load(cfg.data(), enc, BadLinePolicy.FAIL, w -> { });
             List<PreferenceExample> eval = PreferenceData.split(all, cfg.evalFraction(), cfg.seed()).eval();
             PairwiseMetrics again = RewardTrainer.evaluate(new RewardScorer(back, enc), eval, cfg.evalBatch(), 10);
@@ -184,11 +184,11 @@ class RewardTrainerTest {
     @Test
     void overLongPairsFailUnlessThePromptMayBeCutFromTheLeft() throws Exception {
         Path lm = Synthetic.tinyLm(tmp.resolve("lm"), 32);
-        Path data = Synthetic.write(tmp.resolve("prefs.jsonl"), Synthetic.pairs(20, 4)); // prompts 6, responses 6 chars
+        Path data = Synthetic.write(tmp.resolve("prefs.jsonl"), Synthetic.pairs(20, 4)); // prompts 6, responses 6 chars (+ bos, + eos)
         List<WeightedSource> src = List.of(new WeightedSource(data, 1.0));
         RewardConfig tooShort = with(fastConfig(lm, src, tmp.resolve("a")), 1, 0, 10, TruncationPolicy.FAIL, BadLinePolicy.FAIL);
         DataFormatException e = assertThrows(DataFormatException.class, () -> new RewardTrainer(tooShort, SILENT).run());
-        assertTrue(e.getMessage().contains(":1: response A: prompt (6 tokens) + response (6 tokens) exceed the maximum "
+        assertTrue(e.getMessage().contains(":1: response A: prompt (7 tokens) + response (7 tokens) exceed the maximum "
                 + "length of 10 tokens") && e.getMessage().contains("--truncation left"), e.getMessage());
         RewardResult r = new RewardTrainer(with(fastConfig(lm, src, tmp.resolve("b")), 1, 0, 10, TruncationPolicy.LEFT,
                 BadLinePolicy.FAIL), SILENT).run();
@@ -199,16 +199,25 @@ class RewardTrainerTest {
                 big.getMessage());
     }
 
+    private static long[] concat(long[]... parts) {
+        return java.util.Arrays.stream(parts).flatMapToLong(java.util.Arrays::stream).toArray();
+    }
+
     @Test
     void encoderCutsThePromptFromTheLeftAndKeepsTheResponse() {
         var tok = new org.rlaif4j.model.tokenizer.CharTokenizer(Synthetic.ALPHABET);
-        PairEncoder left = new PairEncoder(tok, 6, TruncationPolicy.LEFT);
-        assertEquals("bcdefg", tok.decode(left.encode("abcd", "efg")));
-        assertEquals("abcefg", tok.decode(left.encode("abc", "efg")), "fits: unchanged");
-        assertEquals("abcdef", tok.decode(left.encode("h", "abcdef")), "prompt dropped entirely");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> left.encode("a", "abcdefg"));
+        var format = org.rlaif4j.model.PromptFormat.plain(tok);
+        PairEncoder left = new PairEncoder(format, 6, TruncationPolicy.LEFT);
+        // the prompt format: <bos> prompt, then response <eos>, as the policy's finished samples look
+        long[] fits = left.encode("a", "efg");
+        assertArrayEquals(concat(new long[] {1}, tok.encode("aefg"), new long[] {2}), fits, "fits: unchanged");
+        assertEquals("cdefg", tok.decode(left.encode("abcd", "efg")), "<bos> and 'ab' cut from the left");
+        long[] cut = left.encode("abcd", "efg");
+        assertEquals(2L, cut[cut.length - 1], "the response keeps its end token");
+        assertEquals("abcde", tok.decode(left.encode("h", "abcde")), "prompt dropped entirely");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> left.encode("a", "abcdef"));
         assertTrue(e.getMessage().contains("response alone is 7 tokens"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new PairEncoder(tok, 6, TruncationPolicy.FAIL).encode("abcd", "efg"));
+        assertThrows(IllegalArgumentException.class, () -> new PairEncoder(format, 6, TruncationPolicy.FAIL).encode("abcd", "efg"));
         e = assertThrows(IllegalArgumentException.class, () -> left.encode("abc", ""));
         assertTrue(e.getMessage().contains("empty response"), e.getMessage());
     }

@@ -56,7 +56,7 @@ public final class HfTokenizer implements Tokenizer {
             SpecialTokens special = new SpecialTokens(
                     special("bos", cfg, map, model, tokenIds), special("eos", cfg, map, model, tokenIds),
                     special("pad", cfg, map, model, tokenIds));
-            HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false"));
+            HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
             return new HfTokenizer(tok, (int) (max + 1), special);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot load tokenizer", e);
