@@ -27,6 +27,7 @@ import org.rlaif4j.feedback.LabelReport;
 import org.rlaif4j.feedback.Labeler;
 import org.rlaif4j.feedback.LabelerOptions;
 import org.rlaif4j.feedback.PreferenceLabel;
+import org.rlaif4j.feedback.ServerApi;
 import org.rlaif4j.feedback.TooLongPolicy;
 import org.rlaif4j.report.Progress;
 import picocli.CommandLine.Command;
@@ -61,6 +62,12 @@ public final class LabelCommand implements Callable<Integer> {
     @Option(names = "--server", paramLabel = "URL",
             description = "Labeler server with an OpenAI-compatible /v1/completions and logprobs (vLLM, llama.cpp, Ollama).")
     URI server;
+
+    @Option(names = "--api", paramLabel = "completions|chat", defaultValue = "completions",
+            description = "Endpoint of --server: completions (/v1/completions, the prompt as text; default) or chat "
+                    + "(/v1/chat/completions, the preamble as system message and the rest as user message, "
+                    + "rendered by the server's chat template).")
+    ServerApi api;
 
     @Option(names = "--model", paramLabel = "NAME", description = "Model name sent to --server.")
     String model;
@@ -171,6 +178,9 @@ public final class LabelCommand implements Callable<Integer> {
 
     private void checkArguments() {
         source().validate(LabelerSource.Names.PLAIN);
+        if (server == null && api != ServerApi.COMPLETIONS) {
+            throw new IllegalArgumentException("--api applies to --server only");
+        }
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size: expected >= 1, found " + batchSize);
         }
@@ -200,7 +210,7 @@ public final class LabelCommand implements Callable<Integer> {
         return source().open(constitution, options, cfg -> cfg
                 .withTimeout(Duration.ofMillis(Math.round(timeoutSeconds * 1000)))
                 .withRetries(retries, Duration.ofMillis(500), Duration.ofSeconds(30))
-                .withConcurrency(concurrency).withTopLogprobs(topLogprobs));
+                .withConcurrency(concurrency).withTopLogprobs(topLogprobs).withApi(api));
     }
 
     /** An existing output must come from this input, labeler and constitution, or resuming would mix labels. */

@@ -8,7 +8,7 @@ import org.rlaif4j.data.PairRecord;
  * An AI labeler steered by a {@link Constitution}: soft preferences between two responses
  * (position-swap debiased by default, optionally with a chain-of-thought rationale) and direct
  * 1-10 scores of single responses. Implementations: {@link LocalLmLabeler} (a local checkpoint)
- * and {@link OpenAiCompatibleLabeler} (a server's {@code /v1/completions}).
+ * and {@link OpenAiCompatibleLabeler} (a server's {@code /v1/completions} or {@code /v1/chat/completions}).
  */
 public interface Labeler extends AutoCloseable {
     /** What produced the labels, recorded in each preference's {@code labeler} field. */

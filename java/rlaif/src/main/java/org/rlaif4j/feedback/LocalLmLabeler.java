@@ -25,8 +25,13 @@ import org.rlaif4j.model.tokenizer.Tokenizer;
  * pass; only the last position's hidden state goes through the LM head, so the cost of the head is
  * {@code [B, V]}, not {@code [B, T, V]}.
  *
- * <p>Each label token (and score token, when scoring) must be a single token of the labeler's
- * tokenizer, or construction (scoring) fails naming the token and how it splits. A tokenizer
+ * <p>Label and score token ids are those the tokenizer gives them after the ending (found by
+ * difference, see {@link Continuations}). Each label token must be a single token there, or
+ * construction fails naming the token and how it encodes. A score token may be several tokens
+ * ("10" on a tokenizer that splits digits): it is scored teacher-forced, the sum of its tokens'
+ * log-probs, the prompt followed by each distinct prefix read as its own row of the batch; a score
+ * whose tokens begin another's ("1" of "1" "0") counts only the mass that does not go on to the
+ * longer one. A tokenizer
  * with a BOS token distinct from EOS (Llama-style) gets it prepended to every prompt, as those
  * models are trained; GPT-2-style tokenizers (BOS = EOS) do not. Prompts longer than
  * {@code max_position_embeddings} follow {@link LabelerOptions#tooLong()}.
@@ -35,7 +40,7 @@ public final class LocalLmLabeler extends PromptLabeler {
     private final CausalLm lm;
     private final Tokenizer tokenizer;
     private final String name;
-    private final long[] labelIds;
+    private final Continuations labels;
 
     /**
      * @param name recorded with every label (for example {@code local:<checkpoint folder>})
@@ -46,7 +51,8 @@ public final class LocalLmLabeler extends PromptLabeler {
         this.lm = lm;
         this.tokenizer = tokenizer;
         this.name = name;
-        this.labelIds = singleTokens(constitution.labelTokens(), "label token");
+        this.labels = Continuations.of(tokenizer, constitution.ending(), constitution.labelTokens(), true,
+                "label token", name);
     }
 
     /** Loads the checkpoint folder (config.json, safetensors, tokenizer.json) as a labeler. */
@@ -57,20 +63,6 @@ public final class LocalLmLabeler extends PromptLabeler {
     @Override
     public String name() {
         return name;
-    }
-
-    private long[] singleTokens(List<String> tokens, String what) {
-        long[] ids = new long[tokens.size()];
-        for (int i = 0; i < ids.length; i++) {
-            long[] enc = tokenizer.encode(tokens.get(i));
-            if (enc.length != 1) {
-                throw new IllegalArgumentException(what + " '" + tokens.get(i) + "': expected a single token of the "
-                        + "labeler's tokenizer (" + name + "), found " + enc.length + " tokens " + Arrays.toString(enc)
-                        + "; choose tokens the tokenizer keeps whole (set them in the constitution)");
-            }
-            ids[i] = enc[0];
-        }
-        return ids;
     }
 
     private long[] encodePrompt(String text) {
@@ -88,43 +80,52 @@ public final class LocalLmLabeler extends PromptLabeler {
     }
 
     @Override
-    protected double[][] nextTokenLogProbs(List<String> prompts, List<String> candidates) {
-        long[] cand = candidates.equals(constitution().labelTokens()) ? labelIds : singleTokens(candidates, "score token");
+    protected double[][] continuationLogProbs(List<String> prompts, String ending, List<String> candidates) {
+        Continuations cont = ending.equals(constitution().ending()) && candidates.equals(constitution().labelTokens())
+                ? labels : Continuations.of(tokenizer, ending, candidates, false, "score token", name);
         int b = prompts.size();
-        List<long[]> rows = new ArrayList<>(b);
+        int np = cont.prefixes().size();
+        List<long[]> rows = new ArrayList<>(b * np); // prompt i followed by prefix j is row i * np + j
         int t = 0;
         for (String p : prompts) {
             long[] ids = encodePrompt(p);
-            if (ids.length > contextTokens()) {
-                throw new IllegalArgumentException("labeling prompt: " + ids.length + " tokens exceed the labeler's "
-                        + "max_position_embeddings = " + contextTokens());
+            for (List<Long> prefix : cont.prefixes()) {
+                long[] row = Arrays.copyOf(ids, ids.length + prefix.size());
+                for (int k = 0; k < prefix.size(); k++) {
+                    row[ids.length + k] = prefix.get(k);
+                }
+                if (row.length > contextTokens()) {
+                    throw new IllegalArgumentException("labeling prompt: " + row.length + " tokens exceed the "
+                            + "labeler's max_position_embeddings = " + contextTokens());
+                }
+                rows.add(row);
+                t = Math.max(t, row.length);
             }
-            rows.add(ids);
-            t = Math.max(t, ids.length);
         }
+        int n = rows.size();
         long pad = tokenizer.specialTokens().padOrEos();
-        long[] ids = new long[b * t];   // [B, T] left-padded
-        long[] mask = new long[b * t];
-        for (int i = 0; i < b; i++) {
+        long[] ids = new long[n * t];   // [N, T] left-padded
+        long[] mask = new long[n * t];
+        for (int i = 0; i < n; i++) {
             long[] row = rows.get(i);
             int off = t - row.length;
             Arrays.fill(ids, i * t, i * t + off, pad);
             System.arraycopy(row, 0, ids, i * t + off, row.length);
             Arrays.fill(mask, i * t + off, (i + 1) * t, 1);
         }
+        long[] cols = cont.columns();
         float[] lp;
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            Tensor hidden = lm.backbone().forward(Ops.fromLongs(ids, b, t), Ops.fromLongs(mask, b, t), null, null);
-            Tensor last = hidden.select(1, t - 1);                                   // [B, H]
-            Tensor logits = torch.linear(last, lm.lmHead()).to(ScalarType.Float);   // [B, V]
+            Tensor hidden = lm.backbone().forward(Ops.fromLongs(ids, n, t), Ops.fromLongs(mask, n, t), null, null);
+            Tensor last = hidden.select(1, t - 1);                                   // [N, H]
+            Tensor logits = torch.linear(last, lm.lmHead()).to(ScalarType.Float);   // [N, V]
             Tensor logp = torch.log_softmax(logits, -1);
-            lp = Ops.toFloats(logp.index_select(1, Ops.fromLongs(cand, cand.length))); // [B, K]
+            lp = Ops.toFloats(logp.index_select(1, Ops.fromLongs(cols, cols.length))); // [N, C]
         }
-        double[][] out = new double[b][cand.length];
+        double[][] out = new double[b][];
         for (int i = 0; i < b; i++) {
-            for (int k = 0; k < cand.length; k++) {
-                out[i][k] = lp[i * cand.length + k];
-            }
+            int base = i * np;
+            out[i] = cont.logProbs((j, token) -> lp[(base + j) * cols.length + Arrays.binarySearch(cols, token)]);
         }
         return out;
     }

@@ -2,6 +2,7 @@ package org.rlaif4j.feedback;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -12,9 +13,12 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,14 +30,31 @@ import org.rlaif4j.data.Jsonl;
 
 /**
  * A labeler on any server with the OpenAI-compatible {@code POST /v1/completions} and
- * {@code logprobs} (vLLM, llama.cpp's server, Ollama). Label and score tokens are read from the
- * first generated position's top log-probs ({@code max_tokens: 1, temperature: 0,
- * logprobs: topLogprobs}); rationales come from greedy completions.
+ * {@code logprobs} (vLLM, llama.cpp's server, Ollama), or its {@code POST /v1/chat/completions}
+ * ({@link ServerApi#CHAT}). Label and score tokens are read from the first generated position's top
+ * log-probs ({@code max_tokens: 1, temperature: 0}, and {@code logprobs: topLogprobs} on
+ * completions, {@code logprobs: true, top_logprobs: topLogprobs} on chat); rationales come from
+ * greedy completions. On chat the prompt goes as messages: the constitution's preamble as the
+ * system message when the prompt starts with it, the rest as one user message (a chain-of-thought
+ * label prompt, rationale included, is one user message too).
  *
- * <p>Matching: a reported token counts for a candidate when it equals the candidate after
- * stripping whitespace (servers report {@code " 1"} and {@code "1"} as different tokens; their
- * probabilities are added). A candidate absent from the top list gets the smallest reported
- * log-prob, an upper bound on its true value, so a truncated list yields a cautious label, not a
+ * <p>Matching is exact: a reported token counts for candidate {@code L} only if its text equals
+ * {@code L}, or {@code " " + L} when the ending does not end in whitespace (the one leading space
+ * a tokenizer may write after an ending such as {@code "="}; decided once from the ending; both
+ * forms' probabilities are added). No other stripping and no prefix matching is done, so "1"
+ * never takes "10"'s probability by its text.
+ *
+ * <p>Candidates the server splits into several tokens ("10" as "1" + "0" on tokenizers that split
+ * digits, such as Qwen's): on completions, whenever a reported token is a proper prefix of a
+ * candidate, or is a candidate that a longer candidate begins with, a second request with that
+ * token appended to the prompt reads the next position, so "10" gets {@code P("1") P("0" | "1")}
+ * and "1" gets {@code P("1") (1 - P("0" | "1"))} (one extra request per such token and prompt;
+ * labels "1"/"2" need none). On chat a second position cannot be read: when the server reports
+ * "1" but not "10" the call fails saying so (use the completions API for such score tokens); when
+ * it reports both, its tokenizer keeps "10" whole and single tokens are read.
+ *
+ * <p>A candidate absent from the top list gets the smallest reported log-prob of the first
+ * position, an upper bound on its true value, so a truncated list yields a cautious label, not a
  * certain one; when no candidate is reported the call fails, since the labeler is not answering in
  * the constitution's format.
  *
@@ -62,7 +83,7 @@ public final class OpenAiCompatibleLabeler extends PromptLabeler {
                                    Function<String, String> env) {
         super(constitution, options);
         this.server = server;
-        this.endpoint = server.completionsUri();
+        this.endpoint = server.endpointUri();
         if (server.apiKeyEnv() != null) {
             String key = env.apply(server.apiKeyEnv());
             if (key == null || key.isBlank()) {
@@ -84,7 +105,7 @@ public final class OpenAiCompatibleLabeler extends PromptLabeler {
 
     @Override
     public String name() {
-        return "openai:" + server.model() + "@" + server.baseUrl();
+        return (server.api() == ServerApi.CHAT ? "openai-chat:" : "openai:") + server.model() + "@" + server.baseUrl();
     }
 
     @Override
@@ -98,12 +119,9 @@ public final class OpenAiCompatibleLabeler extends PromptLabeler {
     }
 
     @Override
-    protected double[][] nextTokenLogProbs(List<String> prompts, List<String> candidates) {
-        List<double[]> rows = parallel(prompts, p -> {
-            ObjectNode body = request(p, 1);
-            body.put("logprobs", server.topLogprobs());
-            return candidateLogProbs(firstTokenTopLogprobs(post(body)), candidates);
-        });
+    protected double[][] continuationLogProbs(List<String> prompts, String ending, List<String> candidates) {
+        boolean space = !Character.isWhitespace(ending.charAt(ending.length() - 1));
+        List<double[]> rows = parallel(prompts, p -> new Reading(p, space, candidates).logProbs());
         return rows.toArray(double[][]::new);
     }
 
@@ -112,21 +130,172 @@ public final class OpenAiCompatibleLabeler extends PromptLabeler {
         return parallel(prompts, p -> {
             ObjectNode body = request(p, maxTokens);
             body.putArray("stop").add(constitution().ending()); // the label is read by us, not written by it
-            JsonNode text = firstChoice(post(body)).path("text");
+            JsonNode choice = firstChoice(post(body));
+            boolean chat = server.api() == ServerApi.CHAT;
+            JsonNode text = chat ? choice.path("message").path("content") : choice.path("text");
             if (!text.isTextual()) {
-                throw new LabelerServerException(endpoint + ": the completion has no text field");
+                throw new LabelerServerException(endpoint + ": the completion has no "
+                        + (chat ? "message.content" : "text") + " field: " + excerpt(choice.toString()));
             }
             return text.asText();
         });
     }
 
+    /**
+     * One prompt's candidates read from the server: the first position's top log-probs and, on
+     * completions, those after each reported token that a candidate goes on from (each asked once).
+     */
+    private final class Reading {
+        private final String prompt;
+        private final boolean space;
+        private final List<String> candidates;
+        private final Map<String, Map<String, Double>> tops = new HashMap<>();
+
+        Reading(String prompt, boolean space, List<String> candidates) {
+            this.prompt = prompt;
+            this.space = space;
+            this.candidates = candidates;
+        }
+
+        /** The top log-probs of the next token after the prompt followed by {@code sent}. */
+        private Map<String, Double> top(String sent) {
+            Map<String, Double> t = tops.get(sent);
+            if (t == null) {
+                ObjectNode body = request(prompt + sent, 1);
+                if (server.api() == ServerApi.CHAT) {
+                    body.put("logprobs", true);
+                    body.put("top_logprobs", server.topLogprobs());
+                } else {
+                    body.put("logprobs", server.topLogprobs());
+                }
+                t = firstTokenTopLogprobs(post(body));
+                tops.put(sent, t);
+            }
+            return t;
+        }
+
+        /** A first-position token's text as a label: without the one leading space the ending allows. */
+        private String asLabel(String token) {
+            return space && token.startsWith(" ") ? token.substring(1) : token;
+        }
+
+        double[] logProbs() {
+            Map<String, Double> first = top("");
+            boolean chat = server.api() == ServerApi.CHAT;
+            if (chat) {
+                refuseSplitCandidates(first);
+            }
+            double floor = first.values().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+            double[] out = new double[candidates.size()];
+            boolean any = false;
+            for (int i = 0; i < out.length; i++) {
+                double p = chat ? exact(first, candidates.get(i)) : walk("", "", candidates.get(i));
+                any |= p > 0;
+                out[i] = p > 0 ? Math.log(p) : floor;
+            }
+            if (!any) {
+                throw new LabelerServerException(endpoint + ": none of the tokens " + candidates + " is among the "
+                        + first.size() + " most likely next tokens the server reported " + first.keySet() + "; the "
+                        + "model does not answer in the constitution's format (check its ending), or ask for more "
+                        + "--top-logprobs");
+            }
+            return out;
+        }
+
+        private double exact(Map<String, Double> first, String c) {
+            double p = 0;
+            for (Map.Entry<String, Double> e : first.entrySet()) {
+                if (asLabel(e.getKey()).equals(c)) {
+                    p += Math.exp(e.getValue());
+                }
+            }
+            return p;
+        }
+
+        /** On chat: "1" reported while "10" is not may hold "10"'s probability, which one position cannot tell. */
+        private void refuseSplitCandidates(Map<String, Double> first) {
+            Set<String> reported = new HashSet<>();
+            first.keySet().forEach(t -> reported.add(asLabel(t)));
+            for (String shorter : candidates) {
+                for (String longer : candidates) {
+                    if (longer.length() > shorter.length() && longer.startsWith(shorter) && reported.contains(shorter)
+                            && !reported.contains(longer)) {
+                        throw new LabelerServerException(endpoint + ": the server reported '" + shorter + "' but not '"
+                                + longer + "' among its " + first.size() + " most likely first tokens: its tokenizer "
+                                + "may write '" + longer + "' as '" + shorter + "' and more, which one position of "
+                                + "the chat API cannot tell apart, so the two would be merged; use the completions "
+                                + "API (--api completions) for these tokens");
+                    }
+                }
+            }
+        }
+
+        /**
+         * The probability that the text after the prompt and {@code sent} (so far label text
+         * {@code done}) goes on to exactly candidate {@code c} and stops there.
+         */
+        private double walk(String sent, String done, String c) {
+            double total = 0;
+            for (Map.Entry<String, Double> e : top(sent).entrySet()) {
+                String s = sent.isEmpty() ? asLabel(e.getKey()) : e.getKey();
+                if (s.isEmpty()) {
+                    continue;
+                }
+                String text = done + s;
+                if (text.equals(c)) {
+                    total += Math.exp(e.getValue()) * stops(sent + e.getKey(), c);
+                } else if (c.startsWith(text)) {
+                    total += Math.exp(e.getValue()) * walk(sent + e.getKey(), text, c);
+                }
+            }
+            return total;
+        }
+
+        /** After candidate {@code c} and {@code sent}, the probability of not going on towards a longer candidate. */
+        private double stops(String sent, String c) {
+            List<String> longer = candidates.stream().filter(o -> o.length() > c.length() && o.startsWith(c)).toList();
+            if (longer.isEmpty()) {
+                return 1;
+            }
+            double goOn = 0;
+            for (Map.Entry<String, Double> e : top(sent).entrySet()) {
+                String u = e.getKey();
+                if (!u.isEmpty() && longer.stream().anyMatch(o -> o.startsWith(c + u))) {
+                    goOn += Math.exp(e.getValue());
+                }
+            }
+            return Math.max(1 - goOn, Continuations.MIN_STOP);
+        }
+    }
+
     private ObjectNode request(String prompt, int maxTokens) {
         ObjectNode body = Jsonl.mapper().createObjectNode();
         body.put("model", server.model());
-        body.put("prompt", prompt);
+        if (server.api() == ServerApi.CHAT) {
+            ArrayNode messages = body.putArray("messages");
+            String system = systemPart(prompt);
+            if (system != null) {
+                messages.addObject().put("role", "system").put("content", system);
+                messages.addObject().put("role", "user").put("content", prompt.substring(system.length() + 2));
+            } else {
+                messages.addObject().put("role", "user").put("content", prompt);
+            }
+        } else {
+            body.put("prompt", prompt);
+        }
         body.put("max_tokens", maxTokens);
         body.put("temperature", 0.0);
         return body;
+    }
+
+    /** The preamble (comparison or scoring) the prompt starts with before a blank line, or null. */
+    private String systemPart(String prompt) {
+        for (String preamble : List.of(constitution().preamble(), constitution().scorePreamble())) {
+            if (prompt.startsWith(preamble + "\n\n")) {
+                return preamble;
+            }
+        }
+        return null;
     }
 
     private <T> List<T> parallel(List<String> prompts, Function<String, T> call) {
@@ -282,7 +451,7 @@ public final class OpenAiCompatibleLabeler extends PromptLabeler {
         if (top.isEmpty()) {
             throw new LabelerServerException(endpoint + " returned no logprobs for model '" + server.model()
                     + "' (answer: " + excerpt(root.toString()) + "); the labeler needs a server that honours "
-                    + "\"logprobs\" on /v1/completions (vLLM, llama.cpp server, Ollama)");
+                    + "\"logprobs\" on " + endpoint.getPath() + " (vLLM, llama.cpp server, Ollama)");
         }
         return top;
     }
@@ -291,30 +460,6 @@ public final class OpenAiCompatibleLabeler extends PromptLabeler {
         if (token != null && value.isNumber() && Double.isFinite(value.asDouble())) {
             top.put(token, value.asDouble());
         }
-    }
-
-    /** Each candidate's log-prob from the reported top tokens; see the class comment for the matching rule. */
-    private double[] candidateLogProbs(Map<String, Double> top, List<String> candidates) {
-        double floor = top.values().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-        double[] out = new double[candidates.size()];
-        boolean any = false;
-        for (int i = 0; i < out.length; i++) {
-            double p = 0;
-            for (Map.Entry<String, Double> e : top.entrySet()) {
-                if (e.getKey().strip().equals(candidates.get(i))) {
-                    p += Math.exp(e.getValue());
-                }
-            }
-            any |= p > 0;
-            out[i] = p > 0 ? Math.log(p) : floor;
-        }
-        if (!any) {
-            throw new LabelerServerException(endpoint + ": none of the tokens " + candidates + " is among the "
-                    + top.size() + " most likely next tokens the server reported " + top.keySet() + "; the model "
-                    + "does not answer in the constitution's format (check its ending), or ask for more "
-                    + "--top-logprobs");
-        }
-        return out;
     }
 
     private static String excerpt(String body) {

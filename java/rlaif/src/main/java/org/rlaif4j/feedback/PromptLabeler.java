@@ -21,10 +21,13 @@ public abstract class PromptLabeler implements Labeler {
     }
 
     /**
-     * Log-probabilities of each candidate as the next token after each prompt: {@code [prompt][candidate]},
-     * all finite. Prompts may be batched in any way; the result must not depend on how.
+     * Log-probabilities of each candidate as the continuation of each prompt, which ends with
+     * {@code ending}: {@code [prompt][candidate]}, all finite. A candidate the backend reads as
+     * several tokens gets the probability of the whole continuation, and one that begins another
+     * ("1" of "10") only the mass that does not go on to the other, so candidates never share
+     * probability. Prompts may be batched in any way; the result must not depend on how.
      */
-    protected abstract double[][] nextTokenLogProbs(List<String> prompts, List<String> candidates);
+    protected abstract double[][] continuationLogProbs(List<String> prompts, String ending, List<String> candidates);
 
     /** Greedy continuations of at most {@code maxTokens} tokens, one per prompt. */
     protected abstract List<String> greedyContinuations(List<String> prompts, int maxTokens);
@@ -83,7 +86,7 @@ public abstract class PromptLabeler implements Labeler {
             }
             prompts = scored;
         }
-        double[][] lps = nextTokenLogProbs(prompts, constitution.labelTokens());
+        double[][] lps = continuationLogProbs(prompts, constitution.ending(), constitution.labelTokens());
 
         double[] sumAb = new double[pairs.size()];
         double[] sumBa = new double[pairs.size()];
@@ -149,7 +152,7 @@ public abstract class PromptLabeler implements Labeler {
             }
             count[i] = s.size();
         }
-        double[][] lps = nextTokenLogProbs(prompts, constitution.scoreTokens());
+        double[][] lps = continuationLogProbs(prompts, constitution.scoreEnding(), constitution.scoreTokens());
         int n = constitution.scoreTokens().size();
         double[][] probs = new double[responses.size()][n];
         for (int q = 0; q < prompts.size(); q++) {

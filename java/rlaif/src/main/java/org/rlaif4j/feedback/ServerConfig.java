@@ -14,9 +14,11 @@ import java.time.Duration;
  * @param initialBackoff the first wait; it doubles after each retry up to {@code maxBackoff} (a 429's Retry-After wins when longer)
  * @param concurrency    most requests in flight at once
  * @param topLogprobs    the {@code logprobs} asked for: how many most likely next tokens the server reports
+ * @param api            the endpoint spoken: text completions or chat completions
  */
 public record ServerConfig(URI baseUrl, String model, String apiKeyEnv, Duration timeout, int maxRetries,
-                           Duration initialBackoff, Duration maxBackoff, int concurrency, int topLogprobs) {
+                           Duration initialBackoff, Duration maxBackoff, int concurrency, int topLogprobs,
+                           ServerApi api) {
     public ServerConfig {
         if (baseUrl == null || baseUrl.getScheme() == null
                 || !(baseUrl.getScheme().equals("http") || baseUrl.getScheme().equals("https"))) {
@@ -42,36 +44,62 @@ public record ServerConfig(URI baseUrl, String model, String apiKeyEnv, Duration
         if (topLogprobs < 2) {
             throw new IllegalArgumentException("server top logprobs: expected >= 2, found " + topLogprobs);
         }
+        if (api == null) {
+            throw new IllegalArgumentException("server api: expected completions or chat, found null");
+        }
     }
 
-    /** 60 s timeout, 5 retries from 0.5 s up to 30 s, 8 requests in flight, top 20 log-probs (vLLM's maximum by default). */
+    /**
+     * 60 s timeout, 5 retries from 0.5 s up to 30 s, 8 requests in flight, top 20 log-probs (vLLM's
+     * maximum by default), the completions API.
+     */
     public static ServerConfig of(URI baseUrl, String model, String apiKeyEnv) {
         return new ServerConfig(baseUrl, model, apiKeyEnv, Duration.ofSeconds(60), 5, Duration.ofMillis(500),
-                Duration.ofSeconds(30), 8, 20);
+                Duration.ofSeconds(30), 8, 20, ServerApi.COMPLETIONS);
     }
 
     /** The completions endpoint: {@code baseUrl + /v1/completions} ({@code /completions} when it already ends in /v1). */
     public URI completionsUri() {
+        return v1("completions");
+    }
+
+    /** The chat endpoint: {@code baseUrl + /v1/chat/completions} ({@code /chat/completions} when it already ends in /v1). */
+    public URI chatCompletionsUri() {
+        return v1("chat/completions");
+    }
+
+    /** The endpoint of {@link #api()}. */
+    public URI endpointUri() {
+        return api == ServerApi.CHAT ? chatCompletionsUri() : completionsUri();
+    }
+
+    private URI v1(String path) {
         String s = baseUrl.toString().replaceAll("/+$", "");
-        return URI.create(s.endsWith("/v1") ? s + "/completions" : s + "/v1/completions");
+        return URI.create(s.endsWith("/v1") ? s + "/" + path : s + "/v1/" + path);
     }
 
     public ServerConfig withTimeout(Duration t) {
         return new ServerConfig(baseUrl, model, apiKeyEnv, t, maxRetries, initialBackoff, maxBackoff, concurrency,
-                topLogprobs);
+                topLogprobs, api);
     }
 
     public ServerConfig withRetries(int retries, Duration initial, Duration max) {
-        return new ServerConfig(baseUrl, model, apiKeyEnv, timeout, retries, initial, max, concurrency, topLogprobs);
+        return new ServerConfig(baseUrl, model, apiKeyEnv, timeout, retries, initial, max, concurrency, topLogprobs,
+                api);
     }
 
     public ServerConfig withConcurrency(int n) {
         return new ServerConfig(baseUrl, model, apiKeyEnv, timeout, maxRetries, initialBackoff, maxBackoff, n,
-                topLogprobs);
+                topLogprobs, api);
     }
 
     public ServerConfig withTopLogprobs(int n) {
         return new ServerConfig(baseUrl, model, apiKeyEnv, timeout, maxRetries, initialBackoff, maxBackoff, concurrency,
-                n);
+                n, api);
+    }
+
+    public ServerConfig withApi(ServerApi a) {
+        return new ServerConfig(baseUrl, model, apiKeyEnv, timeout, maxRetries, initialBackoff, maxBackoff, concurrency,
+                topLogprobs, a);
     }
 }

@@ -138,11 +138,12 @@ class DirectRewardAndJudgeCliTest {
             assertEquals(3, harmless.get("responses").asInt());
         }
         // without --judge-constitution, harmless uses the built-in harmlessness constitution, scored 1..10:
-        // "10" is two tokens here, so the built-in one is what failed
+        // "10" is two tokens here, read teacher-forced after "1"
         CliRun d = CliRun.of("eval", "harmless", "--responses", x.toString(), "--judge-labeler", labeler.toString(),
                 "--out", tmp.resolve("eval-default").toString());
-        assertEquals(1, d.exitCode());
-        assertTrue(d.err().contains("score token '10': expected a single token"), d.err());
+        assertEquals(0, d.exitCode(), d.out() + d.err());
+        assertEquals(3, Jsonl.mapper().readTree(Files.readString(tmp.resolve("eval-default").resolve("harmless_rate.json")))
+                .get("responses").asInt());
         CliRun stray = CliRun.of("eval", "harmless", "--responses", x.toString(), "--judge-rules", constitution.toString(),
                 "--judge-model", "m", "--out", tmp.resolve("eval-stray").toString());
         assertEquals(1, stray.exitCode());

@@ -162,5 +162,15 @@ class LabelCommandTest {
         assertEquals(1, down.exitCode());
         assertTrue(down.err().contains("failed 1 tries; last problem: cannot connect"), down.err());
         assertFalse(Files.exists(downOut));
+
+        // --api chat speaks /v1/chat/completions, and applies to a server only
+        CliRun chat = CliRun.of("label", "--pairs", in.toString(), "--out", downOut.toString(), "--server",
+                "http://127.0.0.1:" + closedPort, "--model", "m", "--api", "chat", "--retries", "0", "--quiet");
+        assertEquals(1, chat.exitCode());
+        assertTrue(chat.err().contains("labeler server http://127.0.0.1:" + closedPort + "/v1/chat/completions failed "
+                + "1 tries"), chat.err());
+        CliRun local = CliRun.of(args(in, tmp.resolve("local.jsonl"), "--api", "chat"));
+        assertEquals(1, local.exitCode());
+        assertTrue(local.err().contains("--api applies to --server only"), local.err());
     }
 }

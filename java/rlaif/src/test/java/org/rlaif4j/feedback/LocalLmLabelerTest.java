@@ -2,6 +2,8 @@ package org.rlaif4j.feedback;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -9,9 +11,12 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rlaif4j.data.Jsonl;
 import org.rlaif4j.data.PairRecord;
 import org.rlaif4j.model.CausalLm;
+import org.rlaif4j.model.ModelConfig;
 import org.rlaif4j.model.Ops;
+import org.rlaif4j.model.tokenizer.HfTokenizer;
 
 class LocalLmLabelerTest {
     @TempDir
@@ -47,7 +52,7 @@ class LocalLmLabelerTest {
         PairRecord p = PAIRS.get(1);
         String prompt = PreferencePrompts.comparison(SMALL, SMALL.principlesFor(p.id()), p.prompt().asText(), p.responseB(),
                 p.responseA(), false);
-        double[] viaLabeler = l.nextTokenLogProbs(List.of(prompt, "short"), SMALL.labelTokens())[0];
+        double[] viaLabeler = l.continuationLogProbs(List.of(prompt, "short"), SMALL.ending(), SMALL.labelTokens())[0];
         long[] ids = TinyCheckpoints.TOKENIZER.encode(prompt);
         long[] withBos = new long[ids.length + 1];
         withBos[0] = 1;
@@ -71,12 +76,40 @@ class LocalLmLabelerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> labeler(TinyCheckpoints.model(64, 1), words, LabelerOptions.defaults()));
         assertTrue(e.getMessage().startsWith("label token 'first': expected a single token of the labeler's tokenizer "
-                + "(tiny), found 5 tokens"), e.getMessage());
-        // "10" is two characters: direct scoring with the default 1..10 tokens fails the same way
-        LocalLmLabeler l = labeler(TinyCheckpoints.model(512, 1), Constitution.parse("{\"preamble\": \"p\", "
-                + "\"principle_mode\": \"all\"}", "d"), LabelerOptions.defaults());
-        e = assertThrows(IllegalArgumentException.class, () -> l.score(List.of(new ResponseToScore("1", "q", "a"))));
-        assertTrue(e.getMessage().startsWith("score token '10': expected a single token"), e.getMessage());
+                + "(tiny) after the ending 'Preferred Response=', found 5 tokens"), e.getMessage());
+    }
+
+    @Test
+    void multiTokenScoresAreTeacherForcedAndOneIsNeverMergedWithTen() {
+        // the character tokenizer writes "10" as "1" "0": P(10) = P(1) P(0 | 1), P(score 1) = P(1) (1 - P(0 | 1))
+        Constitution c = Constitution.parse("{\"preamble\": \"p\", \"principle_mode\": \"all\"}", "d");
+        LocalLmLabeler l = labeler(TinyCheckpoints.model(512, 3), c, LabelerOptions.defaults());
+        String prompt = PreferencePrompts.score(c, List.of(), "q", "an answer");
+        double[] got = l.continuationLogProbs(List.of(prompt, "x" + prompt), c.scoreEnding(), c.scoreTokens())[0];
+        float[] first = lastLogProbs(l, prompt);
+        float[] afterOne = lastLogProbs(l, prompt + "1");
+        int one = (int) TinyCheckpoints.TOKENIZER.encode("1")[0];
+        int zero = (int) TinyCheckpoints.TOKENIZER.encode("0")[0];
+        assertEquals(first[one] + afterOne[zero], got[9], 1e-5, "10");
+        assertEquals(first[one] + Math.log(1 - Math.exp(afterOne[zero])), got[0], 1e-5, "1");
+        for (int k = 2; k <= 9; k++) {
+            assertEquals(first[(int) TinyCheckpoints.TOKENIZER.encode(Integer.toString(k))[0]], got[k - 1], 1e-5, "" + k);
+        }
+        // the ten continuations are disjoint, so their probabilities add up to at most 1
+        assertTrue(java.util.Arrays.stream(got).map(Math::exp).sum() <= 1 + 1e-6);
+        DirectScore s = l.score(List.of(new ResponseToScore("r", "q", "an answer"))).get(0);
+        DirectScore want = PreferenceMath.directScore(got);
+        assertEquals(want.expected(), s.expected(), 1e-5);
+        assertTrue(s.reward() >= -1 && s.reward() <= 1);
+    }
+
+    /** Log-probs of the next token after {@code text} (BOS first), from a full forward pass. */
+    static float[] lastLogProbs(LocalLmLabeler l, String text) {
+        long[] ids = PromptEncoding.encode(TinyCheckpoints.TOKENIZER, text);
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor logits = l.model().logits(Ops.fromLongs(ids, 1, ids.length), null);
+            return Ops.toFloats(torch.log_softmax(logits.select(1, ids.length - 1), -1).squeeze(0));
+        }
     }
 
     @Test
@@ -113,5 +146,69 @@ class LocalLmLabelerTest {
                 .label(List.of(huge)).get(0);
         assertTrue(cut.truncated());
         assertTrue(cut.pA() > 0 && cut.pA() < 1);
+    }
+
+    @Test
+    void labelsWithTheRealLlama32TinyCheckpointAndTokenizer() throws Exception {
+        // the bf16 checkpoint and Llama 3's tokenizer as shipped; its llama3 rope_scaling is not supported by the
+        // model code yet, so the copy drops it (plain RoPE: other numbers, the same labeling path)
+        Path dir = tmp.resolve("llama32");
+        Files.createDirectories(dir);
+        Path src = RealFormat.dir(RealFormat.LLAMA32);
+        for (String f : List.of("model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
+            Files.copy(src.resolve(f), dir.resolve(f));
+        }
+        ObjectNode cfg = (ObjectNode) Jsonl.mapper().readTree(src.resolve("config.json").toFile());
+        cfg.remove("rope_scaling");
+        Files.writeString(dir.resolve("config.json"), cfg.toString());
+        try (LocalLmLabeler l = LocalLmLabeler.load(dir, SMALL, LabelerOptions.defaults())) {
+            List<PreferenceLabel> labels = l.label(PAIRS);
+            for (PreferenceLabel lab : labels) {
+                assertTrue(lab.pAAb() > 0 && lab.pAAb() < 1, "p_a_ab " + lab.pAAb());
+                assertTrue(lab.pABa() > 0 && lab.pABa() < 1, "p_a_ba " + lab.pABa());
+                assertEquals((lab.pAAb() + lab.pABa()) / 2, lab.pA(), 1e-12, "both orders averaged");
+            }
+            assertTrue(labels.stream().anyMatch(x -> Math.abs(x.pAAb() - 0.5) > 1e-4), "a random model is not indifferent");
+            // default scores 1..10: "10" is one Llama 3 token, so every score is one position
+            LocalLmLabeler scorer = new LocalLmLabeler(l.model(), HfTokenizer.load(dir), "llama32",
+                    Constitution.parse("{\"preamble\": \"p\", \"principle_mode\": \"all\"}", "d"), LabelerOptions.defaults());
+            DirectScore s = scorer.score(List.of(new ResponseToScore("r", "q", "an answer"))).get(0);
+            assertTrue(s.expected() >= 1 && s.expected() <= 10, "expected score " + s.expected());
+            scorer.close();
+        }
+    }
+
+    @Test
+    void scoresTenAsTwoTokensOnQwensTokenizer() {
+        // Qwen's tokenizer (real) writes digits one by one; a random Llama-style model of its vocabulary reads them
+        try (HfTokenizer qwen = HfTokenizer.load(RealFormat.dir(RealFormat.QWEN3))) {
+            ObjectNode n = Jsonl.parseObject("{\"model_type\":\"llama\",\"hidden_size\":16,\"rope_theta\":10000.0,"
+                    + "\"num_hidden_layers\":1,\"num_attention_heads\":2,\"num_key_value_heads\":1,"
+                    + "\"intermediate_size\":32,\"rms_norm_eps\":1e-6,\"tie_word_embeddings\":true,"
+                    + "\"max_position_embeddings\":512,\"initializer_range\":0.5,\"vocab_size\":" + qwen.vocabSize() + "}");
+            CausalLm lm = CausalLm.random(ModelConfig.fromJson(n), 11);
+            Constitution c = Constitution.parse("{\"preamble\": \"p\", \"principle_mode\": \"all\"}", "d");
+            LocalLmLabeler l = new LocalLmLabeler(lm, qwen, "qwen", c, LabelerOptions.defaults());
+            String prompt = PreferencePrompts.score(c, List.of(), "q", "an answer");
+            double[] got = l.continuationLogProbs(List.of(prompt), c.scoreEnding(), c.scoreTokens())[0];
+            long[] ids = PromptEncoding.encode(qwen, prompt);
+            long one = qwen.encode("Score=1")[qwen.encode("Score=").length];
+            long zero = qwen.encode("Score=10")[qwen.encode("Score=").length + 1];
+            long[] withOne = java.util.Arrays.copyOf(ids, ids.length + 1);
+            withOne[ids.length] = one;
+            float[] first = lastLogProbs(lm, ids);
+            float[] next = lastLogProbs(lm, withOne);
+            assertEquals(first[(int) one] + next[(int) zero], got[9], 1e-5, "10 = 1 then 0");
+            assertEquals(first[(int) one] + Math.log(1 - Math.exp(next[(int) zero])), got[0], 1e-5, "1 not followed by 0");
+            PreferenceLabel lab = l.label(PAIRS.subList(0, 1)).get(0);
+            assertTrue(lab.pA() > 0 && lab.pA() < 1);
+        }
+    }
+
+    static float[] lastLogProbs(CausalLm lm, long[] ids) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor logits = lm.logits(Ops.fromLongs(ids, 1, ids.length), null);
+            return Ops.toFloats(torch.log_softmax(logits.select(1, ids.length - 1).to(torch.ScalarType.Float), -1).squeeze(0));
+        }
     }
 }

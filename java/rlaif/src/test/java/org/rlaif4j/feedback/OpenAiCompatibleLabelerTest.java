@@ -55,6 +55,7 @@ class OpenAiCompatibleLabelerTest {
         server.setExecutor(serverThreads);
         AtomicInteger count = new AtomicInteger();
         server.createContext("/v1/completions", ex -> handle(ex, script, count.getAndIncrement()));
+        server.createContext("/v1/chat/completions", ex -> handle(ex, script, count.getAndIncrement()));
         server.start();
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
@@ -238,5 +239,202 @@ class OpenAiCompatibleLabelerTest {
         assertFalse(requests.get(0).has("logprobs"), "the rationale request asks for text only");
         assertEquals("Preferred Response=", requests.get(0).get("stop").get(0).asText());
         assertTrue(requests.get(1).get("prompt").asText().endsWith("Rationale: Response 1 is kinder.\nPreferred Response="));
+    }
+
+    /** A completions answer whose first position reports {@code top} (token to probability). */
+    static String top(Map<String, Double> top) {
+        StringBuilder b = new StringBuilder("{\"choices\": [{\"text\": \"x\", \"logprobs\": {\"top_logprobs\": [{");
+        top.forEach((t, p) -> b.append(b.charAt(b.length() - 1) == '{' ? "" : ",").append(JSON.<JsonNode>valueToTree(t).toString())
+                .append(':').append(Math.log(p)));
+        return b.append("}]}}]}").toString();
+    }
+
+    /** A chat answer whose first position reports {@code top} (token to probability). */
+    static String chatTop(Map<String, Double> top) {
+        StringBuilder b = new StringBuilder("{\"choices\": [{\"index\": 0, \"message\": {\"role\": \"assistant\", "
+                + "\"content\": \"1\"}, \"logprobs\": {\"content\": [{\"token\": \"1\", \"logprob\": -0.5, "
+                + "\"top_logprobs\": [");
+        top.forEach((t, p) -> b.append(b.charAt(b.length() - 1) == '[' ? "" : ",").append("{\"token\": ")
+                .append(JSON.<JsonNode>valueToTree(t).toString()).append(", \"logprob\": ").append(Math.log(p)).append('}'));
+        return b.append("]}]}, \"finish_reason\": \"length\"}]}").toString();
+    }
+
+    private static final Constitution SCORING = Constitution.parse("{\"preamble\": \"Compare.\", "
+            + "\"principle_mode\": \"all\"}", "scoring");
+
+    @Test
+    void completionsReadTenAsOneThenZeroAndOneOnlyWhereItStops() throws Exception {
+        // a Qwen-like server: "10" is never one token; after "=1" the next token is "0" with 0.4, after "= 1" 0.5
+        URI url = start((i, req) -> {
+            String prompt = req.get("prompt").asText();
+            if (prompt.endsWith("Score=")) {
+                return Reply.ok(top(Map.of("1", 0.5, " 1", 0.1, "5", 0.2, "12", 0.15, "1 ", 0.04)));
+            }
+            if (prompt.endsWith("Score=1")) {
+                return Reply.ok(top(Map.of("0", 0.4, ".", 0.5, "00", 0.1)));
+            }
+            if (prompt.endsWith("Score= 1")) {
+                return Reply.ok(top(Map.of("0", 0.5, "\n", 0.5)));
+            }
+            return new Reply(400, "unexpected prompt " + prompt, 0, Map.of());
+        });
+        try (OpenAiCompatibleLabeler l = new OpenAiCompatibleLabeler(fast(url), SCORING, LabelerOptions.defaults())) {
+            DirectScore s = l.score(List.of(new ResponseToScore("r", "q", "an answer"))).get(0);
+            double[] want = new double[10];
+            java.util.Arrays.fill(want, Math.log(0.04)); // absent scores: the smallest reported log-prob
+            want[0] = Math.log(0.5 * 0.6 + 0.1 * 0.5);  // "1" or " 1", then not "0" ("12" and "1 " are not 1)
+            want[4] = Math.log(0.2);
+            want[9] = Math.log(0.5 * 0.4 + 0.1 * 0.5);  // "1" "0" or " 1" "0" ("00" would make 100)
+            DirectScore expected = PreferenceMath.directScore(want);
+            assertArrayEquals(expected.probabilities(), s.probabilities(), 1e-12);
+            assertEquals(expected.expected(), s.expected(), 1e-12);
+        }
+        assertEquals(3, requests.size(), "the first position, then once after \"1\" and once after \" 1\"");
+    }
+
+    @Test
+    void completionsOnAServerThatKeepsTenWholeAddTheRareSplitAndMatchExactly() throws Exception {
+        URI url = start((i, req) -> {
+            String prompt = req.get("prompt").asText();
+            if (prompt.endsWith("Score=")) {
+                return Reply.ok(top(Map.of("10", 0.6, "1", 0.3, "9", 0.05)));
+            }
+            if (prompt.endsWith("Score=1")) {
+                return Reply.ok(top(Map.of("0", 0.1, "<eos>", 0.9)));
+            }
+            return new Reply(400, "unexpected prompt " + prompt, 0, Map.of());
+        });
+        try (OpenAiCompatibleLabeler l = new OpenAiCompatibleLabeler(fast(url), SCORING, LabelerOptions.defaults())) {
+            DirectScore s = l.score(List.of(new ResponseToScore("r", "q", "an answer"))).get(0);
+            double[] want = new double[10];
+            java.util.Arrays.fill(want, Math.log(0.05));
+            want[0] = Math.log(0.3 * 0.9);
+            want[9] = Math.log(0.6 + 0.3 * 0.1);
+            assertArrayEquals(PreferenceMath.directScore(want).probabilities(), s.probabilities(), 1e-12);
+        }
+        assertEquals(2, requests.size());
+    }
+
+    @Test
+    void pairwiseLabelsCountOnlyExactTokensWithoutSecondRequests() throws Exception {
+        URI url = start((i, req) -> Reply.ok(top(Map.of("1", 0.3, " 1", 0.1, "12", 0.3, "1\n", 0.1, " 2", 0.1,
+                "2 ", 0.05))));
+        try (OpenAiCompatibleLabeler l = new OpenAiCompatibleLabeler(fast(url), C,
+                LabelerOptions.defaults().withSwapOrders(false))) {
+            assertEquals(0.4 / 0.5, l.label(List.of(PAIR)).get(0).pA(), 1e-12, "1 and \" 1\" against \" 2\"");
+        }
+        assertEquals(1, requests.size());
+        // an ending with a trailing space takes no leading space off: " 1" is not "1" there
+        Constitution spaced = Constitution.parse("{\"preamble\": \"Compare.\", \"principle_mode\": \"all\", "
+                + "\"ending\": \"Preferred Response: \"}", "spaced");
+        try (OpenAiCompatibleLabeler l = new OpenAiCompatibleLabeler(fast(url), spaced,
+                LabelerOptions.defaults().withSwapOrders(false))) {
+            assertEquals(0.3 / (0.3 + 0.05), l.label(List.of(PAIR)).get(0).pA(), 1e-12, "\"2\" absent: the floor 0.05");
+        }
+    }
+
+    @Test
+    void chatSendsMessagesAndReadsTheContentsTopLogprobs() throws Exception {
+        URI url = start((i, req) -> {
+            if (req.get("max_tokens").asInt() > 1) {
+                return Reply.ok("{\"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": "
+                        + "\" Response 1 is kinder.\"}}]}");
+            }
+            String user = req.get("messages").get(req.get("messages").size() - 1).get("content").asText();
+            boolean goodFirst = PromptLabelerTest.Scripted.last(user, "Response 1 - ").equals("good");
+            return Reply.ok(chatTop(Map.of("1", goodFirst ? 0.7 : 0.2, "2", goodFirst ? 0.2 : 0.7, "The", 0.05)));
+        });
+        ServerConfig cfg = fast(url).withApi(ServerApi.CHAT);
+        assertEquals(URI.create(url + "/v1/chat/completions"), cfg.endpointUri());
+        try (OpenAiCompatibleLabeler l = new OpenAiCompatibleLabeler(cfg, C, LabelerOptions.defaults())) {
+            PreferenceLabel lab = l.label(List.of(PAIR)).get(0);
+            assertEquals(0.7 / 0.9, lab.pAAb(), 1e-12);
+            assertEquals(0.7 / 0.9, lab.pABa(), 1e-12);
+            assertEquals("openai-chat:tiny-judge@" + url, l.name());
+        }
+        JsonNode req = requests.get(0);
+        assertFalse(req.has("prompt"));
+        assertEquals(1, req.get("max_tokens").asInt());
+        assertEquals(0.0, req.get("temperature").asDouble());
+        assertTrue(req.get("logprobs").asBoolean());
+        assertEquals(20, req.get("top_logprobs").asInt());
+        JsonNode messages = req.get("messages");
+        assertEquals(2, messages.size());
+        assertEquals("system", messages.get(0).get("role").asText());
+        assertEquals("Compare.", messages.get(0).get("content").asText());
+        assertEquals("user", messages.get(1).get("role").asText());
+        String user = messages.get(1).get("content").asText();
+        assertTrue(user.startsWith("Principle: Be good.\n\nContext - q\n"), user);
+        assertTrue(user.endsWith("\nPreferred Response="), user);
+
+        requests.clear();
+        try (OpenAiCompatibleLabeler l = new OpenAiCompatibleLabeler(cfg, C,
+                LabelerOptions.defaults().withSwapOrders(false).withChainOfThought(true, 30))) {
+            PreferenceLabel lab = l.label(List.of(PAIR)).get(0);
+            assertEquals("Response 1 is kinder.", lab.rationale());
+            assertEquals(0.7 / 0.9, lab.pA(), 1e-12);
+        }
+        assertEquals("Preferred Response=", requests.get(0).get("stop").get(0).asText());
+        assertFalse(requests.get(0).has("logprobs"));
+    }
+
+    @Test
+    void chatScoresOneAndTenOnlyWhenTheServerReportsTenWhole() throws Exception {
+        URI url = start((i, req) -> {
+            String user = req.get("messages").get(req.get("messages").size() - 1).get("content").asText();
+            return Reply.ok(user.contains("Response - whole") ? chatTop(Map.of("10", 0.5, "1", 0.2, "7", 0.2))
+                    : chatTop(Map.of("1", 0.6, "7", 0.3)));
+        });
+        try (OpenAiCompatibleLabeler l = new OpenAiCompatibleLabeler(fast(url).withApi(ServerApi.CHAT), SCORING,
+                LabelerOptions.defaults())) {
+            DirectScore s = l.score(List.of(new ResponseToScore("w", "q", "whole"))).get(0);
+            double[] want = new double[10];
+            java.util.Arrays.fill(want, Math.log(0.2));
+            want[9] = Math.log(0.5);
+            assertArrayEquals(PreferenceMath.directScore(want).probabilities(), s.probabilities(), 1e-12);
+            LabelerServerException e = assertThrows(LabelerServerException.class,
+                    () -> l.score(List.of(new ResponseToScore("s", "q", "split"))));
+            assertTrue(e.getMessage().startsWith(url + "/v1/chat/completions: the server reported '1' but not '10' "
+                    + "among its 2 most likely first tokens"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("use the completions API (--api completions) for these tokens"),
+                    e.getMessage());
+        }
+        assertEquals("Rate how well the response to the context follows the principles below, on a scale from 1 "
+                + "(worst) to 10 (best).", requests.get(0).get("messages").get(0).get("content").asText());
+    }
+
+    @Test
+    void chatAnswersWithoutLogprobsOrChoicesFailClearly() throws Exception {
+        URI url = start((i, req) -> {
+            String user = req.get("messages").get(req.get("messages").size() - 1).get("content").asText();
+            if (user.contains("Context - nolp")) {
+                return Reply.ok("{\"choices\": [{\"message\": {\"content\": \"1\"}, \"logprobs\": {\"content\": []}}]}");
+            }
+            if (user.contains("Context - nochoices")) {
+                return Reply.ok("{\"object\": \"chat.completion\", \"choices\": []}");
+            }
+            if (user.contains("Context - notjson")) {
+                return Reply.ok("<html>Bad gateway</html>");
+            }
+            return Reply.ok("{\"choices\": [{\"message\": {\"content\": 7}}]}");
+        });
+        try (OpenAiCompatibleLabeler l = new OpenAiCompatibleLabeler(fast(url).withApi(ServerApi.CHAT), C,
+                LabelerOptions.defaults())) {
+            LabelerServerException e = assertThrows(LabelerServerException.class,
+                    () -> l.label(List.of(new PairRecord("1", "nolp", "a", "b"))));
+            assertTrue(e.getMessage().contains("returned no logprobs for model 'tiny-judge'"), e.getMessage());
+            assertTrue(e.getMessage().contains("honours \"logprobs\" on /v1/chat/completions"), e.getMessage());
+            e = assertThrows(LabelerServerException.class, () -> l.label(List.of(new PairRecord("2", "nochoices", "a", "b"))));
+            assertTrue(e.getMessage().contains("the answer has no choices"), e.getMessage());
+            e = assertThrows(LabelerServerException.class, () -> l.label(List.of(new PairRecord("3", "notjson", "a", "b"))));
+            assertTrue(e.getMessage().endsWith("failed 4 tries; last problem: a body that is not JSON: "
+                    + "<html>Bad gateway</html>"), e.getMessage());
+        }
+        try (OpenAiCompatibleLabeler l = new OpenAiCompatibleLabeler(fast(url).withApi(ServerApi.CHAT), C,
+                LabelerOptions.defaults().withChainOfThought(true, 10))) {
+            LabelerServerException e = assertThrows(LabelerServerException.class,
+                    () -> l.label(List.of(new PairRecord("4", "content", "a", "b"))));
+            assertTrue(e.getMessage().contains("the completion has no message.content field"), e.getMessage());
+        }
     }
 }

@@ -34,7 +34,7 @@ class PromptLabelerTest {
         }
 
         @Override
-        protected double[][] nextTokenLogProbs(List<String> prompts, List<String> candidates) {
+        protected double[][] continuationLogProbs(List<String> prompts, String ending, List<String> candidates) {
             double[][] out = new double[prompts.size()][];
             for (int i = 0; i < prompts.size(); i++) {
                 String p = prompts.get(i);
@@ -161,7 +161,7 @@ class PromptLabelerTest {
             }
 
             @Override
-            protected double[][] nextTokenLogProbs(List<String> prompts, List<String> candidates) {
+            protected double[][] continuationLogProbs(List<String> prompts, String ending, List<String> candidates) {
                 assertEquals(Constitution.DEFAULT_SCORE_TOKENS, candidates);
                 double[][] out = new double[prompts.size()][10];
                 for (int i = 0; i < out.length; i++) {

@@ -99,6 +99,23 @@ class CompletionServerTest {
     }
 
     @Test
+    void directScoresThroughTheServerMatchTheLocalLabelersTeacherForcedTen() throws Exception {
+        // the character tokenizer writes "10" as "1" "0": the server labeler reads it in two requests, the local one
+        // in one batch; both give 1 and 10 apart
+        List<org.rlaif4j.feedback.ResponseToScore> rs = List.of(new org.rlaif4j.feedback.ResponseToScore("a", "q", "4"),
+                new org.rlaif4j.feedback.ResponseToScore("b", "Say hi", "hello there"));
+        ServerConfig sc = ServerConfig.of(base, "tiny", null).withTopLogprobs(tok.vocabSize()).withConcurrency(2);
+        try (LocalLmLabeler local = new LocalLmLabeler(lm, HfTokenizer.load(ckpt), "local", C, LabelerOptions.defaults());
+             OpenAiCompatibleLabeler remote = new OpenAiCompatibleLabeler(sc, C, LabelerOptions.defaults())) {
+            var want = local.score(rs);
+            var got = remote.score(rs);
+            for (int i = 0; i < rs.size(); i++) {
+                assertArrayEquals(want.get(i).probabilities(), got.get(i).probabilities(), 1e-4, "response " + i);
+            }
+        }
+    }
+
+    @Test
     void greedyCompletionWithEchoAndLogprobsIsTheGeneratorsAndADistribution() throws Exception {
         String prompt = "Hello, wor";
         JsonNode r = ok(post(base, "/v1/completions", "{\"model\": \"tiny\", \"prompt\": \"" + prompt
