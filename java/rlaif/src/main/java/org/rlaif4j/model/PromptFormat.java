@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import org.rlaif4j.data.Prompt;
 import org.rlaif4j.model.chat.ChatMessage;
+import org.rlaif4j.model.chat.ChatTemplate;
 import org.rlaif4j.model.tokenizer.Tokenizer;
 
 /**
@@ -86,7 +87,7 @@ public final class PromptFormat {
         if (tokenizer.specialTokens().eos() >= 0) {
             stops.add(tokenizer.specialTokens().eos());
         }
-        return new PromptFormat(tokenizer, ChatTemplates.load(dir), chatForText, templateKwargs, stops, dir.toString());
+        return new PromptFormat(tokenizer, ChatTemplate.load(dir), chatForText, templateKwargs, stops, dir.toString());
     }
 
     /** The format of {@code dir} under the user's {@code options}. */
