@@ -33,7 +33,9 @@ public final class SftCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Starting checkpoint folder (with tokenizer.json).")
     Path model;
 
-    @Option(names = "--data", required = true, description = "Training JSONL: one {\"prompt\": ..., \"response\": ...} per line.")
+    @Option(names = "--data", required = true, description = "Training JSONL: one {\"prompt\": ..., \"response\": ...} per line (prompt: text or "
+            + "a list of messages; \"completion\" is read too), or {\"messages\": [...]} conversations whose assistant "
+            + "turns are trained, rendered by the model's chat template.")
     Path data;
 
     @Option(names = "--eval-data", description = "Evaluation JSONL (same format); default: a held-out --eval-fraction of --data.")
@@ -65,6 +67,9 @@ public final class SftCommand implements Callable<Integer> {
     @Mixin
     DistributedOptions dist;
 
+    @Mixin
+    PromptFlags promptFlags;
+
     @Spec
     CommandSpec spec;
 
@@ -91,7 +96,7 @@ public final class SftCommand implements Callable<Integer> {
         }
         CausalLm lm = CausalLm.load(model);
         try (HfTokenizer tok = HfTokenizer.load(model); DataParallel dp = dist.open()) {
-            SftTrainer.Result r = new SftTrainer(lm, tok, cfg, dp).train(train, eval, out, resume, quiet, System.err);
+            SftTrainer.Result r = new SftTrainer(lm, promptFlags.open(model, tok, lm.config()), cfg, dp).train(train, eval, out, resume, quiet, System.err);
             if (!dp.isMain()) {
                 DistributedOptions.reportInSync(pw, dp, r.maxDriftFromRankZero());
                 return 0;
@@ -112,7 +117,7 @@ public final class SftCommand implements Callable<Integer> {
             out.add(l.value());
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException(file + ": expected at least one {\"prompt\", \"response\"} line, found none");
+            throw new IllegalArgumentException(file + ": expected at least one {\"prompt\", \"response\"} or {\"messages\"} line, found none");
         }
         return out;
     }

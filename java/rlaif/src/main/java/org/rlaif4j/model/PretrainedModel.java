@@ -26,7 +26,8 @@ import org.rlaif4j.model.safetensors.TensorSource;
 public abstract sealed class PretrainedModel permits CausalLm, ScalarHeadModel {
     /** Files copied along when a model loaded from a folder is saved to another. */
     public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
-            "special_tokens_map.json", "generation_config.json", "vocab.json", "merges.txt");
+            "special_tokens_map.json", "generation_config.json", "vocab.json", "merges.txt", "chat_template.jinja",
+            "chat_template.json");
     /** Default shard size when saving: large enough that small models stay in one file. */
     public static final long DEFAULT_MAX_SHARD_BYTES = 5L << 30;
 

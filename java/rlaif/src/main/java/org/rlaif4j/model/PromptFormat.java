@@ -206,9 +206,11 @@ public final class PromptFormat {
 
     /**
      * A multi-turn conversation for SFT: token segments in order, each marked trained (an assistant
-     * turn's content and end token) or not (the template's text around it). When the template renders
-     * earlier turns differently from how they were generated (Qwen3 drops past reasoning), a
-     * conversation cannot be one sequence; then each assistant turn becomes its own example.
+     * turn as the template writes it, up to and including its end marker) or not (the template's text
+     * around it). A turn's trained tokens are the template's render of the conversation up to that
+     * turn minus the render of its generation prompt, as TRL splits prompt and completion. When the
+     * template renders earlier turns differently from how they were generated (Qwen3 drops past
+     * reasoning), a conversation cannot be one sequence; then each such turn starts a new example.
      *
      * @return one or more examples, each a list of segments
      */
@@ -221,9 +223,16 @@ public final class PromptFormat {
             if (!messages.get(i).role().equals("assistant")) {
                 continue;
             }
+            if (i == 0) {
+                throw new IllegalArgumentException("messages: the first message is an assistant turn; expected a user "
+                        + "(or system) message before it");
+            }
             anyAssistant = true;
             long[] prefix = promptIds(Prompt.chat(messages.subList(0, i)));
-            long[] answer = responseIds(messages.get(i).content(), true);
+            long[] full = tokenizer.encode(renderChat(messages.subList(0, i + 1), false));
+            long[] answer = startsWith(full, prefix) && full.length > prefix.length
+                    ? Arrays.copyOfRange(full, prefix.length, full.length)
+                    : responseIds(messages.get(i).content(), true); // a template whose turn is not its prompt's sequel
             if (!startsWith(prefix, seq)) {
                 examples.add(current);
                 current = new ArrayList<>();

@@ -25,6 +25,7 @@ import org.rlaif4j.dist.DataParallel;
 import org.rlaif4j.dist.Shards;
 import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.Ops;
+import org.rlaif4j.model.PromptFormat;
 import org.rlaif4j.model.tokenizer.Tokenizer;
 import org.rlaif4j.report.MetricsLog;
 import org.rlaif4j.report.Plots;
@@ -62,6 +63,7 @@ import org.rlaif4j.train.TrainingCheckpoint;
 public final class SftTrainer {
     private final CausalLm model;
     private final Tokenizer tokenizer;
+    private final PromptFormat format;
     private final SftConfig config;
     private final DataParallel dp;
     private LongConsumer afterStep = done -> { };
@@ -74,8 +76,14 @@ public final class SftTrainer {
     }
 
     public SftTrainer(CausalLm model, Tokenizer tokenizer, SftConfig config, DataParallel dp) {
+        this(model, PromptFormat.plain(tokenizer), config, dp);
+    }
+
+    /** A trainer that encodes through {@code format} (a checkpoint's chat template and stop tokens). */
+    public SftTrainer(CausalLm model, PromptFormat format, SftConfig config, DataParallel dp) {
         this.model = model;
-        this.tokenizer = tokenizer;
+        this.tokenizer = format.tokenizer();
+        this.format = format;
         this.config = config;
         this.dp = dp;
     }
@@ -254,11 +262,9 @@ public final class SftTrainer {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             ByteBuffer buf = ByteBuffer.allocate(8);
             for (SftBatch.Encoded e : rows) {
-                for (long v : new long[] {e.tokens().length, e.promptTokens()}) {
-                    md.update(buf.clear().putLong(v).array());
-                }
-                for (long t : e.tokens()) {
-                    md.update(buf.clear().putLong(t).array());
+                md.update(buf.clear().putLong(e.tokens().length).array());
+                for (int i = 0; i < e.tokens().length; i++) {
+                    md.update(buf.clear().putLong(e.trained()[i] ? ~e.tokens()[i] : e.tokens()[i]).array());
                 }
             }
             return HexFormat.of().formatHex(md.digest());
@@ -324,7 +330,7 @@ public final class SftTrainer {
     public List<SftBatch.Encoded> encodeAll(List<SftExample> examples) {
         List<SftBatch.Encoded> out = new ArrayList<>(examples.size());
         for (SftExample e : examples) {
-            out.add(SftBatch.encode(e, tokenizer, config.maxLength()));
+            out.addAll(SftBatch.encode(e, format, config.maxLength()));
         }
         return out;
     }

@@ -63,12 +63,12 @@ class DemoPiecesTest {
             SftExample ab = data.get(2 * i);
             SftExample ba = data.get(2 * i + 1);
             assertEquals(PreferencePrompts.comparison(c, c.principlesFor(p.id()), p.prompt().asText(), p.responseA(),
-                    p.responseB(), false), ab.prompt());
-            assertTrue(ba.prompt().contains("Response 1 - " + p.responseB() + "\n"));
+                    p.responseB(), false), ab.prompt().asText());
+            assertTrue(ba.prompt().asText().contains("Response 1 - " + p.responseB() + "\n"));
             assertTrue(!ab.response().equals(ba.response()), "the same annotator choice names the other position");
             assertTrue(!p.responseA().equals(p.responseB()));
         }
-        assertTrue(data.get(100).prompt().endsWith(c.scoreEnding()));
+        assertTrue(data.get(100).prompt().asText().endsWith(c.scoreEnding()));
         assertEquals(1, data.get(100).response().length());
     }
 
@@ -129,7 +129,7 @@ class DemoPiecesTest {
         assertEquals(DemoData.styledPairs(30, 5, "x"), DemoData.styledPairs(30, 5, "x"));
         assertTrue(!DemoData.prompts(30, 5).equals(DemoData.prompts(30, 6)));
         for (SftExample e : DemoData.ideal(DemoData.prompts(20, 1))) {
-            assertEquals(DemoTask.parse(e.prompt()).idealResponse(), e.response());
+            assertEquals(DemoTask.parse(e.prompt().asText()).idealResponse(), e.response());
         }
     }
 }

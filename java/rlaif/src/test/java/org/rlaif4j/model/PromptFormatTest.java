@@ -107,12 +107,31 @@ class PromptFormatTest {
             assertEquals(1, ex.size(), "ChatML renders history as generated: one sequence");
             List<PromptFormat.Segment> s = ex.get(0);
             assertEquals(4, s.size());
-            assertArrayEquals(f.responseIds("Hello!", true), s.get(1).ids());
+            assertArrayEquals(tok.encode("Hello!<|im_end|>\n"), s.get(1).ids(), "the turn as the template ends it");
             assertTrue(s.get(1).trained() && s.get(3).trained() && !s.get(0).trained() && !s.get(2).trained());
             long[] all = s.stream().flatMapToLong(x -> Arrays.stream(x.ids())).toArray();
             long[] whole = tok.encode(CHATML.render(conv, false, Map.of()));
-            assertArrayEquals(Arrays.copyOf(whole, whole.length - 1), all,
-                    "the concatenation is the template's render of the whole conversation, minus its last newline");
+            assertArrayEquals(whole, all, "the concatenation is the template's render of the whole conversation");
+        }
+    }
+
+    @Test
+    void qwen3RealTemplateSplitsAConversationWhoseHistoryItReRenders() {
+        Path dir = RealFormat.dir("qwen3-tiny");
+        try (HfTokenizer tok = HfTokenizer.load(dir)) {
+            PromptFormat f = PromptFormat.load(dir, tok, ModelConfig.load(dir));
+            assertTrue(f.hasChatTemplate());
+            List<ChatMessage> conv = List.of(new ChatMessage("user", "Hi"), new ChatMessage("assistant", "Hello!"),
+                    new ChatMessage("user", "2+3?"), new ChatMessage("assistant", "5"));
+            List<List<PromptFormat.Segment>> ex = f.conversation(conv);
+            // the last turn of a render carries an empty think block; as history it has none
+            assertEquals(2, ex.size());
+            assertArrayEquals(tok.encode("<think>\n\n</think>\n\nHello!<|im_end|>\n"), ex.get(0).get(1).ids());
+            assertArrayEquals(tok.encode("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n<|im_start|>user\n2+3?<|im_end|>\n"
+                    + "<|im_start|>assistant\n"), ex.get(1).get(0).ids());
+            assertArrayEquals(tok.encode("<think>\n\n</think>\n\n5<|im_end|>\n"), ex.get(1).get(1).ids());
+            assertArrayEquals(tok.encode(f.renderChat(conv, false)), Arrays.stream(new long[][] {ex.get(1).get(0).ids(),
+                    ex.get(1).get(1).ids()}).flatMapToLong(Arrays::stream).toArray());
         }
     }
 

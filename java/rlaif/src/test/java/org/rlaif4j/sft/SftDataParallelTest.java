@@ -129,7 +129,7 @@ class SftDataParallelTest {
         StringBuilder lines = new StringBuilder();
         for (SftExample e : examples(64)) {
             ObjectNode o = Jsonl.mapper().createObjectNode();
-            o.put("prompt", e.prompt());
+            o.put("prompt", e.prompt().asText());
             o.put("response", e.response());
             lines.append(Jsonl.toLine(o)).append('\n');
         }
