@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         description = "RLAIF on the JVM: AI feedback, reward models and PPO over native kernels.",
         subcommands = {KernelsCommand.class, ForwardCommand.class, GenerateCommand.class, LabelCommand.class,
                 TrainRmCommand.class, EvalCommand.class, SftCommand.class, CritiqueCommand.class, PpoCommand.class,
-                PipelineCommand.class, ServeCommand.class, LaunchCommand.class, DemoCommand.class,
+                PipelineCommand.class, ServeCommand.class, LaunchCommand.class, DemoCommand.class, TemplateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -18,6 +18,10 @@ final class PromptFlags {
             + "as one user message (conversational data always is).")
     boolean chatTemplate;
 
+    @Option(names = "--chat-template-file", paramLabel = "FILE",
+            description = "A Jinja chat template to use instead of the checkpoint's own (for a base model without one).")
+    Path templateFile;
+
     @Option(names = "--template-kwargs", paramLabel = "JSON",
             description = "Extra chat-template variables as a JSON object, e.g. '{\"enable_thinking\": false}'.")
     String templateKwargs;
@@ -28,11 +32,16 @@ final class PromptFlags {
     }
 
     PromptOptions options() {
-        return new PromptOptions(chatTemplate, kwargs(templateKwargs));
+        return new PromptOptions(chatTemplate, kwargs(templateKwargs), templateFile);
     }
 
-    /** Parses a JSON object of template variables; null or blank is none. */
+    /** Parses the JSON object of {@code --template-kwargs}; null or blank is none. */
     static Map<String, Object> kwargs(String json) {
+        return kwargs(json, "--template-kwargs");
+    }
+
+    /** Parses a JSON object of template variables given with {@code flag}; null or blank is none. */
+    static Map<String, Object> kwargs(String json, String flag) {
         if (json == null || json.isBlank()) {
             return Map.of();
         }
@@ -40,12 +49,12 @@ final class PromptFlags {
         try {
             JsonNode n = m.readTree(json);
             if (n == null || !n.isObject()) {
-                throw new IllegalArgumentException("--template-kwargs: expected a JSON object, found "
+                throw new IllegalArgumentException(flag + ": expected a JSON object, found "
                         + (n == null ? "nothing" : n.getNodeType()));
             }
             return m.convertValue(n, new TypeReference<Map<String, Object>>() {});
         } catch (IOException e) {
-            throw new IllegalArgumentException("--template-kwargs: not valid JSON: " + e.getMessage());
+            throw new IllegalArgumentException(flag + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 }

@@ -92,6 +92,10 @@ public final class PromptFormat {
 
     /** The format of {@code dir} under the user's {@code options}. */
     public static PromptFormat load(Path dir, Tokenizer tokenizer, ModelConfig config, PromptOptions options) {
+        if (options.templateFile() != null) {
+            return load(dir, tokenizer, config, false, options.templateKwargs())
+                    .withChat(ChatTemplate.fromFile(options.templateFile(), dir), options.chatForText());
+        }
         return load(dir, tokenizer, config, options.chatForText(), options.templateKwargs());
     }
 
