@@ -20,12 +20,14 @@ import java.util.stream.Collectors;
 import org.rlaif4j.data.AtomicFiles;
 import org.rlaif4j.data.BadLinePolicy;
 import org.rlaif4j.data.Jsonl;
+import org.rlaif4j.data.Prompt;
 import org.rlaif4j.data.Line;
 import org.rlaif4j.dist.DataParallel;
 import org.rlaif4j.feedback.Labeler;
 import org.rlaif4j.feedback.LabelerOptions;
 import org.rlaif4j.kernels.PpoConfig.KlEstimator;
 import org.rlaif4j.model.CausalLm;
+import org.rlaif4j.model.ModelConfig;
 import org.rlaif4j.model.ScalarHead;
 import org.rlaif4j.model.ScalarHeadModel;
 import org.rlaif4j.model.safetensors.SafetensorsCheckpoint;
@@ -132,6 +134,9 @@ public final class PpoCommand implements Callable<Integer> {
     @Mixin
     DistributedOptions dist;
 
+    @Mixin
+    PromptFlags promptFlags;
+
     @Spec
     CommandSpec spec;
 
@@ -146,8 +151,8 @@ public final class PpoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--iterations, --save-every, --keep-last: expected >= 1, found "
                     + iterations + ", " + saveEvery + ", " + keepLast);
         }
-        List<String> prompts = new ArrayList<>();
-        for (Line<String> l : Jsonl.read(promptsFile, o -> Jsonl.requireString(o, "prompt", false), BadLinePolicy.FAIL, w -> { })) {
+        List<Prompt> prompts = new ArrayList<>();
+        for (Line<Prompt> l : Jsonl.read(promptsFile, o -> Prompt.fromJson(o, "prompt"), BadLinePolicy.FAIL, w -> { })) {
             prompts.add(l.value());
         }
         Path checkpoints = out.resolve("checkpoints");
@@ -168,7 +173,8 @@ public final class PpoCommand implements Callable<Integer> {
                 Labeler labeler = directReward ? labelerSource.open(LabelerOptions.defaults()) : null;
                 DataParallel dp = dist.open()) {
             SequenceRewarder rewarder = labeler != null ? new DirectLabelerRewarder(labeler) : rewardModelRewarder(tok);
-            PpoTrainer trainer = new PpoTrainer(policy, reference, value, rewarder, tok, prompts, cfg, dp);
+            PpoTrainer trainer = new PpoTrainer(policy, reference, value, rewarder,
+                    promptFlags.open(policyDir, tok, ModelConfig.load(policyDir)), prompts, cfg, dp);
             if (start != null) {
                 PpoCheckpoint.restore(trainer, start);
             }
@@ -334,7 +340,7 @@ public final class PpoCommand implements Callable<Integer> {
     /** The policy's stop ids as every stage uses them: generation_config ∪ config.json ∪ tokenizer eos. */
     private java.util.Set<Long> stopIds() {
         try (HfTokenizer t = HfTokenizer.load(policyDir)) {
-            return org.rlaif4j.model.PromptFormat.load(policyDir, t, org.rlaif4j.model.ModelConfig.load(policyDir)).stopIds();
+            return promptFlags.open(policyDir, t, ModelConfig.load(policyDir)).stopIds();
         }
     }
 

@@ -55,6 +55,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--request-timeout-s", defaultValue = "600", description = "A request unanswered this long gets HTTP 503 (default: ${DEFAULT-VALUE}).")
     long requestTimeoutS;
 
+    @picocli.CommandLine.Mixin
+    PromptFlags promptFlags;
+
     @Spec
     CommandSpec spec;
 
@@ -66,13 +69,14 @@ public final class ServeCommand implements Callable<Integer> {
                 maxTokens, maxLogprobs, Duration.ofSeconds(requestTimeoutS), Math.max(4, maxQueued));
         CausalLm lm = CausalLm.load(checkpoint);
         HfTokenizer tok = HfTokenizer.load(checkpoint);
-        CompletionServer server = new CompletionServer(lm, tok, cfg, new InetSocketAddress(host, port));
+        CompletionServer server = new CompletionServer(lm, promptFlags.open(checkpoint, tok, lm.config()), cfg,
+                new InetSocketAddress(host, port));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             stopped.countDown();
         }, "serve-shutdown"));
-        out.printf("serving '%s' on http://%s:%d/v1 (POST /v1/completions, GET /v1/models)%n", name, host, server.port());
+        out.printf("serving '%s' on http://%s:%d/v1 (POST /v1/completions, POST /v1/chat/completions, GET /v1/models)%n", name, host, server.port());
         out.flush();
         stopped.await();
         return 0;

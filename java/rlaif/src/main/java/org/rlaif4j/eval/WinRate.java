@@ -98,7 +98,7 @@ public final class WinRate {
         List<String> unmatched = new ArrayList<>();
         List<PreferenceJudge.Comparison> out = new ArrayList<>();
         for (PolicyResponse r : x) {
-            PolicyResponse other = ys.get(byId ? r.explicitId() : r.prompt());
+            PolicyResponse other = ys.get(byId ? r.explicitId() : r.prompt().key());
             if (other == null) {
                 unmatched.add(r.origin());
             } else if (!other.prompt().equals(r.prompt())) {
@@ -109,7 +109,7 @@ public final class WinRate {
             }
         }
         for (PolicyResponse r : y) {
-            if (!xs.containsKey(byId ? r.explicitId() : r.prompt())) {
+            if (!xs.containsKey(byId ? r.explicitId() : r.prompt().key())) {
                 unmatched.add(r.origin());
             }
         }
@@ -126,7 +126,7 @@ public final class WinRate {
     private static Map<String, PolicyResponse> index(List<PolicyResponse> rs, boolean byId) {
         Map<String, PolicyResponse> m = new LinkedHashMap<>();
         for (PolicyResponse r : rs) {
-            PolicyResponse prev = m.put(byId ? r.explicitId() : r.prompt(), r);
+            PolicyResponse prev = m.put(byId ? r.explicitId() : r.prompt().key(), r);
             if (prev != null) {
                 throw new DataFormatException(r.origin() + ": duplicate " + (byId ? "id" : "prompt") + " (also at "
                         + prev.origin() + "); give each line an id to compare several responses per prompt");

@@ -24,6 +24,7 @@ import org.rlaif4j.model.GenerationResult;
 import org.rlaif4j.model.Generator;
 import org.rlaif4j.model.Ops;
 import org.rlaif4j.model.ScalarHeadModel;
+import org.rlaif4j.data.Prompt;
 import org.rlaif4j.model.PromptFormat;
 import org.rlaif4j.model.tokenizer.Tokenizer;
 import org.rlaif4j.train.AdamWConfig;
@@ -73,6 +74,8 @@ public final class PpoTrainer {
     private final ScalarHeadModel sharedValue; // SHARED: head on the policy backbone, critic only
     private final SequenceRewarder rewarder;
     private final Tokenizer tokenizer;
+    private final PromptFormat format;
+    private final Map<String, Prompt> promptsByKey; // the schedule holds keys: a conversation's is its JSON
     private final PpoTrainingConfig cfg;
     private final PromptSchedule schedule;
     private final KlController kl;
@@ -103,6 +106,17 @@ public final class PpoTrainer {
      */
     public PpoTrainer(CausalLm policy, CausalLm reference, ScalarHeadModel valueModel, SequenceRewarder rewarder,
             Tokenizer tokenizer, List<String> prompts, PpoTrainingConfig cfg, DataParallel dp) {
+        this(policy, reference, valueModel, rewarder, PromptFormat.plain(tokenizer),
+                prompts.stream().map(Prompt::text).toList(), cfg, dp);
+    }
+
+    /**
+     * As above, with prompts that may be conversations, encoded through {@code format} (the policy's
+     * chat template and post-processor, as every other stage encodes them).
+     */
+    public PpoTrainer(CausalLm policy, CausalLm reference, ScalarHeadModel valueModel, SequenceRewarder rewarder,
+            PromptFormat format, List<Prompt> prompts, PpoTrainingConfig cfg, DataParallel dp) {
+        Tokenizer tokenizer = format.tokenizer();
         if (policy == reference) {
             throw new IllegalArgumentException("reference: expected a separate copy of the policy, found the policy itself");
         }
@@ -126,7 +140,12 @@ public final class PpoTrainer {
         this.cfg = cfg;
         this.dp = dp;
         this.ranks = new RankStats(dp);
-        this.schedule = new PromptSchedule(prompts, cfg.batchPrompts() * dp.worldSize(), cfg.seed());
+        this.format = format;
+        Map<String, Prompt> byKey = new LinkedHashMap<>();
+        prompts.forEach(p -> byKey.putIfAbsent(p.key(), p));
+        this.promptsByKey = byKey;
+        this.schedule = new PromptSchedule(prompts.stream().map(Prompt::key).toList(), cfg.batchPrompts() * dp.worldSize(),
+                cfg.seed());
         this.kl = cfg.targetKl() > 0 ? KlController.adaptive(cfg.klCoef(), cfg.targetKl(), cfg.klHorizon())
                 : KlController.fixed(cfg.klCoef());
         reference.freeze(name -> true);
@@ -234,7 +253,8 @@ public final class PpoTrainer {
             long[] resp = g.generatedTokens(i);
             lengths[i] = resp.length;
             truncated[i] = resp.length == 0 || !stopTokens.contains(resp[resp.length - 1]);
-            completions.add(new Completion(rowPrompts.get(i), tokenizer.decode(resp), promptIds.get(i), resp, truncated[i]));
+            completions.add(new Completion(promptsByKey.get(rowPrompts.get(i)).asText(), tokenizer.decode(resp),
+                    promptIds.get(i), resp, truncated[i]));
         }
         return new Rollout(completions, g.sequences(), g.attentionMask(), g.promptLength(), g.generatedLength(), truncated,
                 lengths);
@@ -342,8 +362,9 @@ public final class PpoTrainer {
         return params;
     }
 
-    private long[] encodePrompt(String prompt, int maxTokens) {
-        long[] ids = PromptFormat.plain(tokenizer).textIds(prompt); // the same ids every other stage gives
+    private long[] encodePrompt(String key, int maxTokens) {
+        String prompt = key;
+        long[] ids = format.promptIds(promptsByKey.get(key)); // the same ids every other stage gives
         if (ids.length == 0) {
             throw new IllegalArgumentException("prompt: expected at least one token, found none for '" + prompt + "'");
         }

@@ -33,7 +33,13 @@ final class CompletionEngine {
     private final Set<Long> stopTokens = new HashSet<>();
 
     CompletionEngine(CausalLm lm, Tokenizer tokenizer) {
+        this(lm, tokenizer, Set.of());
+    }
+
+    /** With {@code moreStops} too (a checkpoint's generation_config.json eos, such as a chat turn's end). */
+    CompletionEngine(CausalLm lm, Tokenizer tokenizer, Set<Long> moreStops) {
         this.lm = lm;
+        stopTokens.addAll(moreStops);
         this.tokenizer = tokenizer;
         lm.config().eosTokenIds().forEach(e -> stopTokens.add((long) e));
         if (tokenizer.specialTokens().eos() >= 0) {

@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.rlaif4j.data.Jsonl;
+import org.rlaif4j.data.Prompt;
 import org.rlaif4j.model.CausalLm;
+import org.rlaif4j.model.PromptFormat;
 import org.rlaif4j.model.tokenizer.Tokenizer;
 
 /**
@@ -38,14 +40,25 @@ public final class CompletionServer implements AutoCloseable {
     private final Semaphore admitted;
     private final HttpServer http;
     private final ExecutorService httpThreads;
+    private final PromptFormat format;
     private final AtomicLong requestNo = new AtomicLong();
     private final long created = System.currentTimeMillis() / 1000;
 
     /** Binds {@code address} (port 0 = any free port) and starts serving. */
     public CompletionServer(CausalLm lm, Tokenizer tokenizer, ServeConfig config, InetSocketAddress address)
             throws IOException {
+        this(lm, PromptFormat.plain(tokenizer), config, address);
+    }
+
+    /**
+     * A server whose {@code POST /v1/chat/completions} renders messages with {@code format}'s chat
+     * template (and stops at its stop ids); without a template that endpoint answers 400.
+     */
+    public CompletionServer(CausalLm lm, PromptFormat format, ServeConfig config, InetSocketAddress address)
+            throws IOException {
         this.config = config;
-        this.engine = new CompletionEngine(lm, tokenizer);
+        this.format = format;
+        this.engine = new CompletionEngine(lm, format.tokenizer(), format.stopIds());
         this.batcher = new Batcher(engine, config.maxBatch(), config.batchWindow());
         this.admitted = new Semaphore(config.maxQueued());
         this.http = HttpServer.create(address, 0);
@@ -56,10 +69,11 @@ public final class CompletionServer implements AutoCloseable {
         });
         http.setExecutor(httpThreads);
         http.createContext("/v1/completions", ex -> handle(ex, "POST", this::completions));
+        http.createContext("/v1/chat/completions", ex -> handle(ex, "POST", this::chatCompletions));
         http.createContext("/v1/models", ex -> handle(ex, "GET", this::models));
         http.createContext("/", ex -> handle(ex, null, e -> {
             throw new ApiException(404, null, "no such endpoint: " + e.getRequestMethod() + " " + e.getRequestURI().getPath()
-                    + " (this server has POST /v1/completions and GET /v1/models)");
+                    + " (this server has POST /v1/completions, POST /v1/chat/completions and GET /v1/models)");
         }));
         http.start();
     }
@@ -133,12 +147,68 @@ public final class CompletionServer implements AutoCloseable {
     }
 
     private ObjectNode completions(HttpExchange ex) throws IOException {
+        return complete(readJson(ex), false);
+    }
+
+    /**
+     * {@code /v1/chat/completions}: the messages rendered by the chat template with the generation
+     * prompt, then the same validation, batching and sampling as completions; the reply in the chat
+     * schema ({@code choices[].message}).
+     */
+    private ObjectNode chatCompletions(HttpExchange ex) throws IOException {
+        return complete(readJson(ex), true);
+    }
+
+    private ObjectNode chatBody(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw new ApiException(400, null, "request body: expected a JSON object");
+        }
+        if (!format.hasChatTemplate()) {
+            throw new ApiException(400, "messages", "this model has no chat template (tokenizer_config.json chat_template "
+                    + "or chat_template.jinja); use /v1/completions, or serve it with --chat-template-file");
+        }
+        ObjectNode b = ((ObjectNode) body).deepCopy();
+        for (String f : List.of("tools", "tool_choice", "response_format", "prompt")) {
+            JsonNode n = b.get(f);
+            if (n != null && !n.isNull()) {
+                throw ApiException.badField(f, "not supported by this server's chat endpoint");
+            }
+        }
+        JsonNode lp = b.remove("logprobs");
+        if (lp != null && lp.asBoolean(false)) {
+            throw ApiException.badField("logprobs", "not supported on /v1/chat/completions (use /v1/completions)");
+        }
+        b.remove("top_logprobs");
+        JsonNode mct = b.remove("max_completion_tokens");
+        if (mct != null && !mct.isNull()) {
+            b.set("max_tokens", mct);
+        }
+        List<org.rlaif4j.model.chat.ChatMessage> messages;
+        try {
+            messages = Prompt.messages(b.remove("messages"), "messages");
+        } catch (org.rlaif4j.data.DataFormatException e) {
+            throw new ApiException(400, "messages", e.getMessage());
+        }
+        long[] ids;
+        try {
+            ids = format.promptIds(Prompt.chat(messages));
+        } catch (IllegalArgumentException e) { // the template refused the conversation
+            throw new ApiException(400, "messages", e.getMessage());
+        }
+        ArrayNode p = b.putArray("prompt");
+        for (long id : ids) {
+            p.add(id);
+        }
+        return b;
+    }
+
+    private ObjectNode complete(JsonNode body, boolean chat) {
         if (!admitted.tryAcquire()) {
             throw new ApiException(503, null, "server busy: " + config.maxQueued() + " requests already admitted "
                     + "(--max-queued); retry later");
         }
         try {
-            CompletionRequest req = CompletionRequest.parse(readJson(ex), config);
+            CompletionRequest req = CompletionRequest.parse(chat ? chatBody(body) : body, config);
             long no = requestNo.incrementAndGet();
             List<SequenceJob> jobs = new ArrayList<>();
             int promptTokens = 0;
@@ -151,7 +221,7 @@ public final class CompletionServer implements AutoCloseable {
                 }
             }
             List<Choice> choices = await(batcher.submit(jobs));
-            return response(no, choices, promptTokens);
+            return chat ? chatResponse(no, choices, promptTokens) : response(no, choices, promptTokens);
         } finally {
             admitted.release();
         }
@@ -233,6 +303,32 @@ public final class CompletionServer implements AutoCloseable {
             } else {
                 logprobsJson(o.putObject("logprobs"), c.logprobs());
             }
+            o.put("finish_reason", c.finishReason());
+        }
+        ObjectNode usage = root.putObject("usage");
+        usage.put("prompt_tokens", promptTokens);
+        usage.put("completion_tokens", completionTokens);
+        usage.put("total_tokens", promptTokens + completionTokens);
+        return root;
+    }
+
+    private ObjectNode chatResponse(long no, List<Choice> choices, int promptTokens) {
+        ObjectNode root = Jsonl.mapper().createObjectNode();
+        root.put("id", "chatcmpl-" + no);
+        root.put("object", "chat.completion");
+        root.put("created", System.currentTimeMillis() / 1000);
+        root.put("model", config.modelName());
+        ArrayNode arr = root.putArray("choices");
+        int completionTokens = 0;
+        for (int i = 0; i < choices.size(); i++) {
+            Choice c = choices.get(i);
+            completionTokens += c.completionTokens();
+            ObjectNode o = arr.addObject();
+            o.put("index", i);
+            ObjectNode m = o.putObject("message");
+            m.put("role", "assistant");
+            m.put("content", c.text());
+            o.putNull("logprobs");
             o.put("finish_reason", c.finishReason());
         }
         ObjectNode usage = root.putObject("usage");
