@@ -229,6 +229,9 @@ public final class EvalCommand implements Runnable {
         PromptFlags promptFlags;
 
         @Mixin
+        DtypeFlag dtypeFlag;
+
+        @Mixin
         Common common;
 
         @Spec
@@ -257,14 +260,14 @@ public final class EvalCommand implements Runnable {
                         tieMargin, bothOrders, warn.count));
             }
             if (byLabeler) {
-                LabelerSource src = labelerJudge.source(judge.labelerDir, judge.server);
+                LabelerSource src = labelerJudge.source(judge.labelerDir, judge.server).withDtype(dtypeFlag.dtype);
                 try (Labeler labeler = src.open(LabelerOptions.defaults())) {
                     return finish(spec, common.out, WinRate.compute(new LabelerJudge(labeler), comparisons, xName, yName,
                             tieMargin, bothOrders, warn.count));
                 }
             }
             TruncationPolicy policy = Options.enumOf("--truncation", truncation, TruncationPolicy.class);
-            ScalarHeadModel rm = ScalarHeadModel.load(judge.rewardModel);
+            ScalarHeadModel rm = ScalarHeadModel.load(judge.rewardModel, dtypeFlag.of(judge.rewardModel));
             int len = maxLength == 0 ? rm.config().maxPositions() : maxLength;
             try (Tokenizer tok = HfTokenizer.load(judge.rewardModel)) {
                 RewardModelJudge j = new RewardModelJudge("reward-model:" + judge.rewardModel,
@@ -305,6 +308,9 @@ public final class EvalCommand implements Runnable {
         LabelerJudgeOptions labelerJudge;
 
         @Mixin
+        DtypeFlag dtypeFlag;
+
+        @Mixin
         Common common;
 
         @Spec
@@ -320,7 +326,7 @@ public final class EvalCommand implements Runnable {
                 return finish(spec, common.out, HarmlessRate.compute(RuleJudge.load(judge.rules), rs,
                         responses.toString(), warn.count));
             }
-            LabelerSource src = labelerJudge.source(judge.labelerDir, judge.server);
+            LabelerSource src = labelerJudge.source(judge.labelerDir, judge.server).withDtype(dtypeFlag.dtype);
             Constitution c = labelerJudge.constitution != null ? src.loadConstitution() : harmlessConstitution();
             try (Labeler labeler = src.open(c, LabelerOptions.defaults())) {
                 return finish(spec, common.out, HarmlessRate.compute(new LabelerJudge(labeler), rs,

@@ -76,6 +76,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     PromptFlags promptFlags;
 
+    @picocli.CommandLine.Mixin
+    DtypeFlag dtypeFlag;
+
     @Spec
     CommandSpec spec;
 
@@ -89,7 +92,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     stderr.println("warning: skipped " + msg);
                     stderr.flush();
                 });
-        CausalLm lm = CausalLm.load(policy);
+        CausalLm lm = CausalLm.load(policy, dtypeFlag.of(policy));
         try (HfTokenizer tokenizer = HfTokenizer.load(policy)) {
             ResponseSampler sampler = new ResponseSampler(lm, promptFlags.open(policy, tokenizer, lm.config()), options);
             Set<String> expected = new HashSet<>();

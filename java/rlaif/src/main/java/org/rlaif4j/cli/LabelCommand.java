@@ -127,6 +127,9 @@ public final class LabelCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
+    @picocli.CommandLine.Mixin
+    DtypeFlag dtypeFlag;
+
     @Spec
     CommandSpec spec;
 
@@ -203,7 +206,7 @@ public final class LabelCommand implements Callable<Integer> {
     }
 
     private LabelerSource source() {
-        return new LabelerSource(labelerDir, server, model, apiKeyEnv, constitutionFile);
+        return new LabelerSource(labelerDir, server, model, apiKeyEnv, constitutionFile, dtypeFlag.dtype);
     }
 
     private Labeler openLabeler(Constitution constitution, LabelerOptions options) {

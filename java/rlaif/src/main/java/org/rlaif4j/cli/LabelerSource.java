@@ -16,7 +16,17 @@ import org.rlaif4j.feedback.ServerConfig;
  * differ between commands ({@code --labeler} for ppo, {@code --judge-labeler} for eval), so they
  * are passed in for the error messages.
  */
-record LabelerSource(Path dir, URI server, String model, String apiKeyEnv, Path constitution) {
+record LabelerSource(Path dir, URI server, String model, String apiKeyEnv, Path constitution, String dtype) {
+    /** A labeler run in its checkpoint's dtype. */
+    LabelerSource(Path dir, URI server, String model, String apiKeyEnv, Path constitution) {
+        this(dir, server, model, apiKeyEnv, constitution, "auto");
+    }
+
+    /** The same labeler computed in {@code dtype} ({@code auto}: the checkpoint's). */
+    LabelerSource withDtype(String d) {
+        return new LabelerSource(dir, server, model, apiKeyEnv, constitution, d);
+    }
+
     /** Option names as the command spells them, for messages. */
     record Names(String dir, String server, String model, String apiKeyEnv, String constitution) {
         /** label and ppo. */
@@ -61,7 +71,7 @@ record LabelerSource(Path dir, URI server, String model, String apiKeyEnv, Path 
     /** As {@link #open(Constitution, LabelerOptions)}, a server's defaults changed by {@code serverSettings}. */
     Labeler open(Constitution c, LabelerOptions options, UnaryOperator<ServerConfig> serverSettings) {
         if (dir != null) {
-            return LocalLmLabeler.load(dir, c, options);
+            return LocalLmLabeler.load(dir, c, options, org.rlaif4j.model.ModelDtype.resolve(dtype, dir));
         }
         return new OpenAiCompatibleLabeler(serverSettings.apply(ServerConfig.of(server, model, apiKeyEnv)), c, options);
     }

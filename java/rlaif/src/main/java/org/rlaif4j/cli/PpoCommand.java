@@ -137,6 +137,9 @@ public final class PpoCommand implements Callable<Integer> {
     @Mixin
     PromptFlags promptFlags;
 
+    @picocli.CommandLine.Mixin
+    DtypeFlag dtypeFlag;
+
     @Spec
     CommandSpec spec;
 
@@ -145,7 +148,8 @@ public final class PpoCommand implements Callable<Integer> {
         PrintWriter pw = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PpoTrainingConfig cfg = config();
-        LabelerSource labelerSource = new LabelerSource(labelerDir, server, serverModel, apiKeyEnv, constitutionFile);
+        LabelerSource labelerSource = new LabelerSource(labelerDir, server, serverModel, apiKeyEnv, constitutionFile,
+                dtypeFlag.dtype);
         checkRewardSource(labelerSource);
         if (iterations < 1 || saveEvery < 1 || keepLast < 1) {
             throw new IllegalArgumentException("--iterations, --save-every, --keep-last: expected >= 1, found "
@@ -163,7 +167,7 @@ public final class PpoCommand implements Callable<Integer> {
         }
         Path start = resume && latest.isPresent() ? latest.get() : null;
         CausalLm policy = CausalLm.load(start != null ? start.resolve(PpoCheckpoint.POLICY) : policyDir);
-        CausalLm reference = CausalLm.load(policyDir);
+        CausalLm reference = CausalLm.load(policyDir, dtypeFlag.of(policyDir)); // frozen: the checkpoint's dtype
         ScalarHeadModel value = null;
         if (cfg.usesCritic() && cfg.valueMode() == ValueMode.SEPARATE) {
             value = start != null ? ScalarHeadModel.load(start.resolve(PpoCheckpoint.VALUE))
@@ -279,7 +283,7 @@ public final class PpoCommand implements Callable<Integer> {
 
     private SequenceRewarder rewardModelRewarder(HfTokenizer tok) {
         requireSameTokenizer(policyDir, rewardDir);
-        ScalarHeadModel rewardModel = ScalarHeadModel.load(rewardDir);
+        ScalarHeadModel rewardModel = ScalarHeadModel.load(rewardDir, dtypeFlag.of(rewardDir));
         rewardModel.freeze(n -> true);
         // train-rm encodes pairs in the policy's prompt format, so the policy's ids are scored as they are.
         return new RewardModelRewarder(rewardModel, minibatch, tok.specialTokens().padOrEos());

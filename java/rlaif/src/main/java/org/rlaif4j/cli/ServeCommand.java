@@ -58,6 +58,9 @@ public final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     PromptFlags promptFlags;
 
+    @picocli.CommandLine.Mixin
+    DtypeFlag dtypeFlag;
+
     @Spec
     CommandSpec spec;
 
@@ -67,7 +70,7 @@ public final class ServeCommand implements Callable<Integer> {
         String name = modelName != null ? modelName : checkpoint.toAbsolutePath().normalize().getFileName().toString();
         ServeConfig cfg = new ServeConfig(name, maxBatch, Duration.ofMillis(batchWindowMs), maxQueued, maxBodyBytes,
                 maxTokens, maxLogprobs, Duration.ofSeconds(requestTimeoutS), Math.max(4, maxQueued));
-        CausalLm lm = CausalLm.load(checkpoint);
+        CausalLm lm = CausalLm.load(checkpoint, dtypeFlag.of(checkpoint));
         HfTokenizer tok = HfTokenizer.load(checkpoint);
         CompletionServer server = new CompletionServer(lm, promptFlags.open(checkpoint, tok, lm.config()), cfg,
                 new InetSocketAddress(host, port));

@@ -15,7 +15,11 @@ import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.GenerationConfig;
 import org.rlaif4j.model.GenerationResult;
 import org.rlaif4j.model.Generator;
+import org.rlaif4j.data.Prompt;
+import org.rlaif4j.model.ModelDtype;
 import org.rlaif4j.model.Ops;
+import org.rlaif4j.model.PromptFormat;
+import org.rlaif4j.model.chat.ChatMessage;
 import org.rlaif4j.model.tokenizer.HfTokenizer;
 import org.rlaif4j.model.tokenizer.Tokenizer;
 
@@ -31,9 +35,11 @@ import org.rlaif4j.model.tokenizer.Tokenizer;
  * ("10" on a tokenizer that splits digits): it is scored teacher-forced, the sum of its tokens'
  * log-probs, the prompt followed by each distinct prefix read as its own row of the batch; a score
  * whose tokens begin another's ("1" of "1" "0") counts only the mass that does not go on to the
- * longer one. A tokenizer
- * with a BOS token distinct from EOS (Llama-style) gets it prepended to every prompt, as those
- * models are trained; GPT-2-style tokenizers (BOS = EOS) do not. Prompts longer than
+ * longer one. Prompts are encoded as every stage encodes them ({@link PromptFormat}: the tokenizer's
+ * post-processor decides BOS). A labeler with a chat template (an instruct model) reads the
+ * comparison as a user message: the text before the ending (or before the chain-of-thought prompt)
+ * is rendered by the template with the generation prompt, and the ending is the start of the
+ * assistant's answer, where the label token is read. Prompts longer than
  * {@code max_position_embeddings} follow {@link LabelerOptions#tooLong()}.
  */
 public final class LocalLmLabeler extends PromptLabeler {
@@ -41,13 +47,22 @@ public final class LocalLmLabeler extends PromptLabeler {
     private final Tokenizer tokenizer;
     private final String name;
     private final Continuations labels;
+    private final PromptFormat format;
 
     /**
      * @param name recorded with every label (for example {@code local:<checkpoint folder>})
      */
     public LocalLmLabeler(CausalLm lm, Tokenizer tokenizer, String name, Constitution constitution,
                           LabelerOptions options) {
+        this(lm, PromptFormat.plain(tokenizer), name, constitution, options);
+    }
+
+    /** A labeler encoding through {@code format}: with a chat template, comparisons are user messages. */
+    public LocalLmLabeler(CausalLm lm, PromptFormat format, String name, Constitution constitution,
+                          LabelerOptions options) {
         super(constitution, options);
+        Tokenizer tokenizer = format.tokenizer();
+        this.format = format;
         this.lm = lm;
         this.tokenizer = tokenizer;
         this.name = name;
@@ -57,7 +72,17 @@ public final class LocalLmLabeler extends PromptLabeler {
 
     /** Loads the checkpoint folder (config.json, safetensors, tokenizer.json) as a labeler. */
     public static LocalLmLabeler load(Path dir, Constitution constitution, LabelerOptions options) {
-        return new LocalLmLabeler(CausalLm.load(dir), HfTokenizer.load(dir), "local:" + dir, constitution, options);
+        return load(dir, constitution, options, ModelDtype.saved(dir));
+    }
+
+    /**
+     * As {@link #load(Path, Constitution, LabelerOptions)}, computing in {@code dtype}; the checkpoint's
+     * chat template, when it has one, frames the comparisons.
+     */
+    public static LocalLmLabeler load(Path dir, Constitution constitution, LabelerOptions options, ScalarType dtype) {
+        CausalLm lm = CausalLm.load(dir, dtype);
+        HfTokenizer tok = HfTokenizer.load(dir);
+        return new LocalLmLabeler(lm, PromptFormat.load(dir, tok, lm.config()), "local:" + dir, constitution, options);
     }
 
     @Override
@@ -65,8 +90,35 @@ public final class LocalLmLabeler extends PromptLabeler {
         return name;
     }
 
-    private long[] encodePrompt(String text) {
-        return PromptEncoding.encode(tokenizer, text);
+    /** The token ids of a labeling prompt (package-private for tests). */
+    long[] encodePrompt(String text) {
+        if (!format.hasChatTemplate()) {
+            return format.textIds(text);
+        }
+        int cut = answerStart(text);
+        String user = text.substring(0, cut).stripTrailing();
+        long[] head = format.promptIds(Prompt.chat(List.of(new ChatMessage("user", user))));
+        long[] tail = tokenizer.encode(text.substring(cut));
+        long[] ids = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, ids, head.length, tail.length);
+        return ids;
+    }
+
+    /**
+     * Where the assistant's part of a labeling prompt begins: at the chain-of-thought prompt when
+     * it is used (the rationale and the ending follow it), else at the ending the text closes with.
+     */
+    private int answerStart(String text) {
+        Constitution c = constitution();
+        if (options().chainOfThought() && !c.cotPrompt().isEmpty() && text.lastIndexOf(c.cotPrompt()) >= 0) {
+            return text.lastIndexOf(c.cotPrompt());
+        }
+        for (String ending : List.of(c.ending(), c.scoreEnding())) {
+            if (!ending.isEmpty() && text.endsWith(ending)) {
+                return text.length() - ending.length();
+            }
+        }
+        return text.length();
     }
 
     @Override
@@ -133,11 +185,8 @@ public final class LocalLmLabeler extends PromptLabeler {
     @Override
     protected List<String> greedyContinuations(List<String> prompts, int maxTokens) {
         List<long[]> ids = prompts.stream().map(this::encodePrompt).toList();
-        Set<Long> stops = new HashSet<>();
+        Set<Long> stops = new HashSet<>(format.stopIds());
         lm.config().eosTokenIds().forEach(e -> stops.add((long) e));
-        if (tokenizer.specialTokens().eos() >= 0) {
-            stops.add(tokenizer.specialTokens().eos());
-        }
         GenerationResult r = new Generator(lm).generate(ids, GenerationConfig.greedy(maxTokens).withStopTokens(stops)
                 .withPadTokenId(tokenizer.specialTokens().padOrEos()));
         List<String> out = new ArrayList<>(prompts.size());

@@ -60,9 +60,12 @@ public final class ScalarHeadModel extends PretrainedModel {
         return head;
     }
 
-    /** Per-position values {@code [B, T]} (value model). */
+    /** Per-position values {@code [B, T]} (value model), float32 whatever the weights' dtype. */
     public Tensor values(Tensor inputIds, Tensor attentionMask) {
-        return Ops.scoped(() -> head.apply(backbone.forward(inputIds, attentionMask, null, null)));
+        return Ops.scoped(() -> {
+            Tensor v = head.apply(backbone.forward(inputIds, attentionMask, null, null));
+            return Ops.dtype(v) == ScalarType.Float ? v : v.to(ScalarType.Float);
+        });
     }
 
     /**

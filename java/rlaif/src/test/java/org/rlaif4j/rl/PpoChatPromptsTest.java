@@ -40,7 +40,10 @@ class PpoChatPromptsTest {
             };
             PpoTrainingConfig cfg = PpoTrainingConfig.builder().rollout(2, 2, 4).update(1, 4, 1).lr(1e-3)
                     .advantageMode(AdvantageMode.GRPO).stopTokens(f.stopIds()).seed(5).build();
-            PpoTrainer t = new PpoTrainer(policy, CausalLm.load(dir), null, rewarder, f, prompts, cfg, DataParallel.single());
+            // the frozen reference runs in the checkpoint's bf16, the trained policy in float32
+            CausalLm reference = CausalLm.load(dir, org.rlaif4j.model.ModelDtype.saved(dir));
+            assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.BFloat16, reference.backbone().dtype());
+            PpoTrainer t = new PpoTrainer(policy, reference, null, rewarder, f, prompts, cfg, DataParallel.single());
             Rollout r = t.rollout();
             List<long[]> want = List.of(f.promptIds(prompts.get(0)), f.promptIds(prompts.get(1)));
             int matched = 0;
@@ -53,6 +56,8 @@ class PpoChatPromptsTest {
             assertTrue(f.stopIds().containsAll(java.util.Set.of(151645L, 151643L)), "Qwen3 stops at <|im_end|> and <|endoftext|>");
             IterationStats s = t.iterate(r);
             assertTrue(Double.isFinite(s.approxKl()), "an update ran");
+            // same weights, float32 vs bf16 arithmetic: the KL to the reference is small but measured
+            assertTrue(Double.isFinite(s.klPerSequence()) && Math.abs(s.klPerSequence()) < 0.5, "kl " + s.klPerSequence());
             assertTrue(seen.contains("system: Be brief.\n\nuser: Name a prime."), "the rewarder reads the conversation: " + seen);
 
         }
