@@ -5,7 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
-import org.rlaif4j.feedback.PromptEncoding;
+import org.rlaif4j.model.PromptFormat;
 import org.rlaif4j.feedback.TooLongPolicy;
 import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.GenerationConfig;
@@ -27,9 +27,22 @@ public final class LmTextModel implements TextModel {
     private final double topP;
     private final TooLongPolicy tooLong;
     private final Set<Long> stops = new HashSet<>();
+    private final PromptFormat format;
 
     public LmTextModel(CausalLm lm, Tokenizer tokenizer, String name, double temperature, int topK, double topP,
                        TooLongPolicy tooLong) {
+        this(lm, PromptFormat.plain(tokenizer), name, temperature, topK, topP, tooLong);
+    }
+
+    /**
+     * A model whose prompts are encoded through {@code format}: with {@code --chat-template}, each
+     * step's prompt is one user message of the chat template; generation stops at its stop ids.
+     */
+    public LmTextModel(CausalLm lm, PromptFormat format, String name, double temperature, int topK, double topP,
+                       TooLongPolicy tooLong) {
+        Tokenizer tokenizer = format.tokenizer();
+        this.format = format;
+        stops.addAll(format.stopIds());
         if (!(temperature > 0) || topK < 0 || !(topP > 0 && topP <= 1)) {
             throw new IllegalArgumentException("sampling: expected temperature > 0, top-k >= 0, top-p in (0, 1], found "
                     + temperature + ", " + topK + ", " + topP);
@@ -54,7 +67,7 @@ public final class LmTextModel implements TextModel {
 
     @Override
     public String complete(String prompt, int maxNewTokens, long seed) {
-        long[] ids = fit(PromptEncoding.encode(tokenizer, prompt), maxNewTokens);
+        long[] ids = fit(format.promptIds(prompt), maxNewTokens);
         GenerationConfig cfg = new GenerationConfig(maxNewTokens, true, temperature, topK, topP, stops,
                 tokenizer.specialTokens().padOrEos(), seed, true);
         try (PointerScope scope = new PointerScope()) {

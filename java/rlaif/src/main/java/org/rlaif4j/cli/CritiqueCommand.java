@@ -17,6 +17,7 @@ import org.rlaif4j.cai.LmTextModel;
 import org.rlaif4j.data.AppendLog;
 import org.rlaif4j.data.BadLinePolicy;
 import org.rlaif4j.data.Jsonl;
+import org.rlaif4j.data.Prompt;
 import org.rlaif4j.data.Line;
 import org.rlaif4j.feedback.Constitution;
 import org.rlaif4j.feedback.TooLongPolicy;
@@ -87,6 +88,9 @@ public final class CritiqueCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
+    @picocli.CommandLine.Mixin
+    PromptFlags promptFlags;
+
     @Spec
     CommandSpec spec;
 
@@ -100,7 +104,7 @@ public final class CritiqueCommand implements Callable<Integer> {
         if (chainFile.toAbsolutePath().equals(out.toAbsolutePath())) {
             throw new IllegalArgumentException("--chain: expected a file other than --out, found " + chainFile);
         }
-        List<Line<ObjectNode>> lines = InputFiles.readUnique(prompts, o -> Jsonl.requireString(o, "prompt", false),
+        List<Line<ObjectNode>> lines = InputFiles.readUnique(prompts, o -> Prompt.fromJson(o, "prompt"),
                 badLines, msg -> {
                     stderr.println("warning: skipped " + msg);
                     stderr.flush();
@@ -114,7 +118,8 @@ public final class CritiqueCommand implements Callable<Integer> {
         try (HfTokenizer tokenizer = HfTokenizer.load(model);
                 AppendLog sft = AppendLog.open(out, "id");
                 AppendLog chains = AppendLog.open(chainFile, "id")) {
-            CritiqueLoop loop = new CritiqueLoop(new LmTextModel(lm, tokenizer, modelName, sampling.temperature, sampling.topK, sampling.topP, tooLong),
+            CritiqueLoop loop = new CritiqueLoop(new LmTextModel(lm, promptFlags.open(model, tokenizer, lm.config()), modelName,
+                    sampling.temperature, sampling.topK, sampling.topP, tooLong),
                     constitution, config);
             Map<String, ObjectNode> pending = checkResumable(lines, chains, sft, modelName, constitution.sha256());
             long done = lines.stream().filter(l -> sft.contains(InputFiles.idOf(l))).count();
@@ -126,15 +131,13 @@ public final class CritiqueCommand implements Callable<Integer> {
                     }
                     ObjectNode record;
                     if (pending.containsKey(id)) { // chain written before a kill: its SFT record follows from it
-                        ObjectNode c = pending.get(id);
-                        record = Jsonl.mapper().createObjectNode().put("id", id).put("prompt", c.get("prompt").asText())
-                                .put("response", c.get("final_response").asText());
+                        record = sftRecord(id, Prompt.fromJson(l.value(), "prompt"), pending.get(id).get("final_response").asText());
                     } else {
                         CritiqueChain c = runLoop(loop, id, l);
                         chains.append(c.toJson(modelName, constitution.sha256(), seed));
-                        record = c.toSftRecord();
+                        record = sftRecord(id, Prompt.fromJson(l.value(), "prompt"), c.finalResponse());
                     }
-                    blank += record.get("response").asText().isBlank() ? 1 : 0;
+                    blank += Prompt.response(record, "response", true).isBlank() ? 1 : 0;
                     sft.append(record);
                     written++;
                     bar.step();
@@ -156,9 +159,18 @@ public final class CritiqueCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** An SFT line in the prompt's own format: a conversational prompt gets its response as an assistant message. */
+    private static ObjectNode sftRecord(String id, Prompt prompt, String response) {
+        ObjectNode o = Jsonl.mapper().createObjectNode().put("id", id);
+        o.set("prompt", prompt.toJson());
+        o.set("response", prompt.responseJson(response));
+        return o;
+    }
+
     private CritiqueChain runLoop(CritiqueLoop loop, String id, Line<ObjectNode> l) {
         try {
-            return loop.run(id, l.value().get("prompt").asText());
+            // the critique and revision requests quote the prompt as text ("role: content" for a conversation)
+            return loop.run(id, Prompt.fromJson(l.value(), "prompt").asText());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(prompts + ":" + l.number() + ": prompt '" + id + "': " + e.getMessage(), e);
         }

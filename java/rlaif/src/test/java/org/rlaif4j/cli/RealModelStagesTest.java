@@ -47,6 +47,14 @@ class RealModelStagesTest {
         assertTrue(Files.readString(policy.resolve("tokenizer_config.json")).contains("chat_template"),
                 "the chat template travels with the fine-tuned checkpoint");
 
+        // Constitutional AI's supervised stage: each step one user turn of the template
+        Path revised = tmp.resolve("revised.jsonl");
+        ok(CliRun.of("critique", "--model", policy.toString(), "--prompts", promptFile.toString(), "--out", revised.toString(),
+                "--max-new-tokens", "4", "--critique-max-tokens", "4", "--chat-template", "--quiet"));
+        List<ObjectNode> rs = AppendLog.readAll(revised);
+        assertEquals(qs.length, rs.size());
+        assertTrue(rs.get(0).get("prompt").isArray() && rs.get(0).get("response").isArray(), rs.get(0).toString());
+
         Path pairs = tmp.resolve("pairs.jsonl");
         ok(CliRun.of("generate", "--policy", policy.toString(), "--prompts", promptFile.toString(), "--out",
                 pairs.toString(), "--max-new-tokens", "6", "--quiet"));
