@@ -58,10 +58,15 @@ public final class CausalLm extends PretrainedModel {
 
     /** A randomly initialised model (normal(0, initializer_range) weights), reproducible from {@code seed}. */
     public static CausalLm random(ModelConfig config, long seed) {
+        return random(config, seed, ScalarType.Float);
+    }
+
+    /** As {@link #random(ModelConfig, long)}, the weights drawn in float32 and stored in {@code dtype}. */
+    public static CausalLm random(ModelConfig config, long seed, ScalarType dtype) {
         Random rng = new Random(seed);
-        Transformer backbone = Transformer.random(config, rng, ScalarType.Float);
+        Transformer backbone = Transformer.random(config, rng, dtype);
         Tensor head = config.tieWordEmbeddings() ? backbone.tokenEmbedding()
-                : Transformer.init(HEAD, new long[] {config.vocabSize(), config.hiddenSize()}, config, rng, ScalarType.Float);
+                : Transformer.init(HEAD, new long[] {config.vocabSize(), config.hiddenSize()}, config, rng, dtype);
         return new CausalLm(backbone, head, null);
     }
 
