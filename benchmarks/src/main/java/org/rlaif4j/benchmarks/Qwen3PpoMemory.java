@@ -27,8 +27,11 @@ import org.rlaif4j.rl.ValueMode;
  * prompts × {@value #SAMPLES} samples, {@value #NEW_TOKENS} new tokens, one epoch. The policy is
  * trained in float32 with AdamW and carries the value head (GAE, shared backbone); the reference
  * and the reward model are frozen, in {@code bf16} or {@code fp32} (the argument). One process per
- * setting, so the high-water mark (VmHWM) belongs to it. Prints one tab-separated line:
- * {@code qwen3-0.6b-ppo <dtype> <peak bytes> <iteration seconds> <setup seconds>}.
+ * setting. After set-up (models built, garbage collected so the float32 temporaries of the bf16
+ * conversion are freed) the resident set is read and the high-water mark reset; the peak is the
+ * process's resident high-water mark during the iteration (weights, optimizer state, activations,
+ * caches: everything). Prints one tab-separated line:
+ * {@code qwen3-0.6b-ppo <dtype> <resident after set-up> <peak during the iteration> <iteration s> <set-up s> ...}.
  */
 public final class Qwen3PpoMemory {
     static final int PROMPTS = 8;
@@ -72,12 +75,50 @@ public final class Qwen3PpoMemory {
                 .lr(1e-6).kl(KlEstimator.K1, 0.05).valueMode(ValueMode.SHARED).seed(11).build();
         PpoTrainer trainer = new PpoTrainer(CausalLm.random(cfg, 1), CausalLm.random(cfg, 1, frozen), null,
                 new RewardModelRewarder(reward, 8, tok.specialTokens().padOrEos()), tok, prompts, config);
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            try {
+                Thread.sleep(500); // JavaCPP frees native memory of collected tensors on its deallocator thread
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        long afterSetup = status("VmRSS:");
+        Files.writeString(Path.of("/proc/self/clear_refs"), "5"); // the high-water mark restarts here
         double setup = (System.nanoTime() - t0) / 1e9;
         long t1 = System.nanoTime();
+        // resident set sampled every 200 ms, to tell which phase holds the peak
+        List<long[]> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    samples.add(new long[] {System.nanoTime() - t1, status("VmRSS:")});
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "rss-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
         IterationStats s = trainer.iterate();
         double secs = (System.nanoTime() - t1) / 1e9;
-        System.out.printf(Locale.ROOT, "qwen3-0.6b-ppo\t%s\t%d\t%.1f\t%.1f\tgen %.1fs score %.1fs train %.1fs kl %.4f%n", mode,
-                status("VmHWM:"), secs, setup, s.generationSeconds(), s.scoringSeconds(), s.trainingSeconds(),
+        sampler.interrupt();
+        double[] ends = {s.generationSeconds(), s.generationSeconds() + s.scoringSeconds(), Double.MAX_VALUE};
+        long[] phasePeak = new long[3];
+        synchronized (samples) {
+            for (long[] x : samples) {
+                double at = x[0] / 1e9;
+                int ph = at <= ends[0] ? 0 : at <= ends[1] ? 1 : 2;
+                phasePeak[ph] = Math.max(phasePeak[ph], x[1]);
+            }
+        }
+        System.out.printf(Locale.ROOT, "phase peaks (resident, GB): generation %.2f, scoring %.2f, training %.2f%n",
+                phasePeak[0] / 1e9, phasePeak[1] / 1e9, phasePeak[2] / 1e9);
+        System.out.printf(Locale.ROOT, "qwen3-0.6b-ppo\t%s\t%d\t%d\t%.1f\t%.1f\tgen %.1fs score %.1fs train %.1fs kl %.4f%n",
+                mode, afterSetup, status("VmHWM:"), secs, setup, s.generationSeconds(), s.scoringSeconds(), s.trainingSeconds(),
                 s.klPerSequence());
     }
 

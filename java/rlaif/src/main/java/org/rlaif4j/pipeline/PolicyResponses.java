@@ -12,11 +12,13 @@ import org.rlaif4j.data.AtomicFiles;
 import org.rlaif4j.data.BadLinePolicy;
 import org.rlaif4j.data.Jsonl;
 import org.rlaif4j.data.Line;
-import org.rlaif4j.feedback.PromptEncoding;
+import org.rlaif4j.data.Prompt;
 import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.GenerationConfig;
 import org.rlaif4j.model.GenerationResult;
 import org.rlaif4j.model.Generator;
+import org.rlaif4j.model.ModelDtype;
+import org.rlaif4j.model.PromptFormat;
 import org.rlaif4j.model.tokenizer.HfTokenizer;
 
 /**
@@ -34,7 +36,7 @@ final class PolicyResponses {
     /** Writes both policies' answers to {@code xOut} / {@code yOut}; returns how many prompts were left out as blank. */
     static int write(Path xPolicy, Path yPolicy, Path promptsFile, int maxNewTokens, Path xOut, Path yOut) {
         List<Line<ObjectNode>> lines = Jsonl.read(promptsFile, o -> {
-            Jsonl.requireString(o, "prompt", false);
+            Prompt.fromJson(o, "prompt"); // a string or a list of messages
             return o;
         }, BadLinePolicy.FAIL, w -> { });
         List<String> x = generate(xPolicy, lines, maxNewTokens);
@@ -55,20 +57,17 @@ final class PolicyResponses {
     }
 
     private static List<String> generate(Path policyDir, List<Line<ObjectNode>> lines, int maxNewTokens) {
-        CausalLm lm = CausalLm.load(policyDir);
+        CausalLm lm = CausalLm.load(policyDir, ModelDtype.saved(policyDir));
         List<String> responses = new ArrayList<>(lines.size());
         try (HfTokenizer tok = HfTokenizer.load(policyDir)) {
-            Set<Long> stops = new HashSet<>();
-            lm.config().eosTokenIds().forEach(e -> stops.add((long) e));
-            if (tok.specialTokens().eos() >= 0) {
-                stops.add(tok.specialTokens().eos());
-            }
+            PromptFormat format = PromptFormat.load(policyDir, tok, lm.config()); // as every stage encodes
+            Set<Long> stops = new HashSet<>(format.stopIds());
             GenerationConfig cfg = GenerationConfig.greedy(maxNewTokens).withStopTokens(stops)
                     .withPadTokenId(tok.specialTokens().padOrEos());
             for (int from = 0; from < lines.size(); from += BATCH) {
                 List<long[]> ids = new ArrayList<>();
                 for (Line<ObjectNode> l : lines.subList(from, Math.min(lines.size(), from + BATCH))) {
-                    ids.add(PromptEncoding.encode(tok, l.value().get("prompt").asText()));
+                    ids.add(format.promptIds(Prompt.fromJson(l.value(), "prompt")));
                 }
                 try (PointerScope scope = new PointerScope()) {
                     GenerationResult r = new Generator(lm).generate(ids, cfg);
@@ -86,8 +85,10 @@ final class PolicyResponses {
             for (int i : kept) {
                 ObjectNode o = lines.get(i).value();
                 String id = o.has("id") ? o.get("id").asText() : Integer.toString(lines.get(i).number());
-                ObjectNode rec = Jsonl.mapper().createObjectNode().put("id", id).put("prompt", o.get("prompt").asText())
-                        .put("response", responses.get(i));
+                Prompt prompt = Prompt.fromJson(o, "prompt");
+                ObjectNode rec = Jsonl.mapper().createObjectNode().put("id", id);
+                rec.set("prompt", prompt.toJson());
+                rec.set("response", prompt.responseJson(responses.get(i)));
                 w.write((Jsonl.toLine(rec) + "\n").getBytes(StandardCharsets.UTF_8));
             }
         });

@@ -26,11 +26,8 @@ class RealModelStagesTest {
         assertEquals(0, r.exitCode(), r.out() + r.err());
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"qwen3-tiny", "llama32-tiny"})
-    void conversationalDataThroughEveryStage(String model) throws Exception {
-        Path base = RealFormat.dir(model);
-        String[] qs = {"Name a prime.", "What is 2+2?", "Say hi.", "Name a colour."};
+    /** Conversational SFT data and prompts for the questions {@code qs}; returns {sft, prompts}. */
+    private Path[] data(String[] qs) throws Exception {
         StringBuilder sft = new StringBuilder();
         StringBuilder prompts = new StringBuilder();
         for (String q : qs) {
@@ -38,8 +35,36 @@ class RealModelStagesTest {
                     .append(q).append("\"}, {\"role\": \"assistant\", \"content\": \"Sure.\"}]}\n");
             prompts.append("{\"prompt\": [{\"role\": \"user\", \"content\": \"").append(q).append("\"}]}\n");
         }
-        Path sftData = Files.writeString(tmp.resolve("sft.jsonl"), sft);
-        Path promptFile = Files.writeString(tmp.resolve("prompts.jsonl"), prompts);
+        return new Path[] {Files.writeString(tmp.resolve("sft.jsonl"), sft), Files.writeString(tmp.resolve("prompts.jsonl"), prompts)};
+    }
+
+    @org.junit.jupiter.api.Test
+    void thePipelineCommandRunsEveryStageOnLlama32WithConversationalData() throws Exception {
+        Path[] d = data(new String[] {"Name a prime.", "What is 2+2?", "Say hi.", "Name a colour."});
+        String cfg = "{\"run_dir\": \"run\", \"seed\": 1, \"base_model\": \"" + RealFormat.dir("llama32-tiny") + "\",\n"
+                + " \"sft\": {\"data\": \"sft.jsonl\", \"epochs\": 1, \"batch_size\": 2, \"eval_fraction\": 0.0},\n"
+                + " \"generate\": {\"prompts\": \"prompts.jsonl\", \"responses\": 2, \"max_new_tokens\": 6},\n"
+                + " \"label\": {\"labeler\": \"@policy\"},\n"
+                + " \"train_rm\": {\"epochs\": 1, \"micro_batch\": 2, \"eval_fraction\": 0.0, \"eval_every\": 0, \"save_every\": 0},\n"
+                + " \"ppo\": {\"prompts\": \"prompts.jsonl\", \"iterations\": 1, \"batch_prompts\": 2, \"max_new_tokens\": 6, \"minibatch\": 2},\n"
+                + " \"eval\": {\"prompts\": \"prompts.jsonl\", \"max_new_tokens\": 6, \"win_rate\": {\"judge_labeler\": \"@policy\"}}}";
+        Path config = Files.writeString(tmp.resolve("pipeline.json"), cfg);
+        CliRun r = CliRun.of("pipeline", config.toString());
+        ok(r);
+        assertTrue(Files.isRegularFile(tmp.resolve("run/eval/win_rate.json")), r.out());
+        List<ObjectNode> answers = AppendLog.readAll(tmp.resolve("run/eval/rlaif.jsonl"));
+        assertTrue(!answers.isEmpty() && answers.get(0).get("prompt").isArray() && answers.get(0).get("response").isArray(),
+                answers.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3-tiny", "llama32-tiny"})
+    void conversationalDataThroughEveryStage(String model) throws Exception {
+        Path base = RealFormat.dir(model);
+        String[] qs = {"Name a prime.", "What is 2+2?", "Say hi.", "Name a colour."};
+        Path[] d = data(qs);
+        Path sftData = d[0];
+        Path promptFile = d[1];
 
         ok(CliRun.of("sft", "--model", base.toString(), "--data", sftData.toString(), "--eval-fraction", "0",
                 "--out", tmp.resolve("sft").toString(), "--epochs", "1", "--batch-size", "2", "--quiet"));
