@@ -61,8 +61,8 @@ public final class Generator {
         boolean[] finished = new boolean[b];
         Random rng = new Random(cfg.seed());
         int steps = 0;
-        try (NoGradGuard g = new NoGradGuard()) {
-            KvCache cache = cfg.useKvCache() ? lm.newCache(b, width) : null;
+        try (NoGradGuard g = new NoGradGuard();
+                KvCache cache = cfg.useKvCache() ? lm.newCache(b, width) : null) {
             int fed = 0; // positions already in the cache
             for (int step = 0; step < n; step++) {
                 int len = p + step; // positions known so far
