@@ -363,10 +363,9 @@ public final class PpoTrainer {
     }
 
     private long[] encodePrompt(String key, int maxTokens) {
-        String prompt = key;
         long[] ids = format.promptIds(promptsByKey.get(key)); // the same ids every other stage gives
         if (ids.length == 0) {
-            throw new IllegalArgumentException("prompt: expected at least one token, found none for '" + prompt + "'");
+            throw new IllegalArgumentException("prompt: expected at least one token, found none for '" + key + "'");
         }
         return ids.length > maxTokens ? Arrays.copyOfRange(ids, ids.length - maxTokens, ids.length) : ids;
     }

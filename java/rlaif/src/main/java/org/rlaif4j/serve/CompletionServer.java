@@ -221,7 +221,7 @@ public final class CompletionServer implements AutoCloseable {
                 }
             }
             List<Choice> choices = await(batcher.submit(jobs));
-            return chat ? chatResponse(no, choices, promptTokens) : response(no, choices, promptTokens);
+            return response(no, choices, promptTokens, chat);
         } finally {
             admitted.release();
         }
@@ -284,10 +284,11 @@ public final class CompletionServer implements AutoCloseable {
         }
     }
 
-    private ObjectNode response(long no, List<Choice> choices, int promptTokens) {
+    /** The reply in the completions schema, or with {@code chat} the chat schema ({@code choices[].message}). */
+    private ObjectNode response(long no, List<Choice> choices, int promptTokens, boolean chat) {
         ObjectNode root = Jsonl.mapper().createObjectNode();
-        root.put("id", "cmpl-" + no);
-        root.put("object", "text_completion");
+        root.put("id", (chat ? "chatcmpl-" : "cmpl-") + no);
+        root.put("object", chat ? "chat.completion" : "text_completion");
         root.put("created", System.currentTimeMillis() / 1000);
         root.put("model", config.modelName());
         ArrayNode arr = root.putArray("choices");
@@ -297,38 +298,16 @@ public final class CompletionServer implements AutoCloseable {
             completionTokens += c.completionTokens();
             ObjectNode o = arr.addObject();
             o.put("index", i);
-            o.put("text", c.text());
+            if (chat) {
+                o.putObject("message").put("role", "assistant").put("content", c.text());
+            } else {
+                o.put("text", c.text());
+            }
             if (c.logprobs() == null) {
                 o.putNull("logprobs");
             } else {
                 logprobsJson(o.putObject("logprobs"), c.logprobs());
             }
-            o.put("finish_reason", c.finishReason());
-        }
-        ObjectNode usage = root.putObject("usage");
-        usage.put("prompt_tokens", promptTokens);
-        usage.put("completion_tokens", completionTokens);
-        usage.put("total_tokens", promptTokens + completionTokens);
-        return root;
-    }
-
-    private ObjectNode chatResponse(long no, List<Choice> choices, int promptTokens) {
-        ObjectNode root = Jsonl.mapper().createObjectNode();
-        root.put("id", "chatcmpl-" + no);
-        root.put("object", "chat.completion");
-        root.put("created", System.currentTimeMillis() / 1000);
-        root.put("model", config.modelName());
-        ArrayNode arr = root.putArray("choices");
-        int completionTokens = 0;
-        for (int i = 0; i < choices.size(); i++) {
-            Choice c = choices.get(i);
-            completionTokens += c.completionTokens();
-            ObjectNode o = arr.addObject();
-            o.put("index", i);
-            ObjectNode m = o.putObject("message");
-            m.put("role", "assistant");
-            m.put("content", c.text());
-            o.putNull("logprobs");
             o.put("finish_reason", c.finishReason());
         }
         ObjectNode usage = root.putObject("usage");

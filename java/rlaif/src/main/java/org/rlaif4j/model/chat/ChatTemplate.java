@@ -51,7 +51,7 @@ public final class ChatTemplate implements PromptFormat.ChatRenderer {
      */
     public ChatTemplate(String source, String template, Map<String, Object> specialTokens) {
         this.source = source;
-        this.template = rewrite(template.endsWith("\n") ? template.substring(0, template.length() - 1) : template);
+        this.template = ExpressionRewriter.rewrite(template.endsWith("\n") ? template.substring(0, template.length() - 1) : template);
         this.specialTokens = Map.copyOf(specialTokens);
         this.jinjava = engine();
         RenderResult probe = jinjava.renderForResult(this.template, Map.of("messages", List.of()));
@@ -71,17 +71,7 @@ public final class ChatTemplate implements PromptFormat.ChatRenderer {
     public static ChatTemplate load(Path dir) {
         Path config = dir.resolve("tokenizer_config.json");
         JsonNode tc = readJson(config);
-        Map<String, Object> specials = new LinkedHashMap<>();
-        if (tc != null) {
-            tc.fields().forEachRemaining(e -> {
-                if (e.getKey().endsWith("_token")) {
-                    JsonNode v = e.getValue().isObject() ? e.getValue().path("content") : e.getValue();
-                    if (v.isTextual()) {
-                        specials.put(e.getKey(), v.asText());
-                    }
-                }
-            });
-        }
+        Map<String, Object> specials = specialTokens(tc);
         Path jinja = dir.resolve("chat_template.jinja");
         if (Files.isRegularFile(jinja)) {
             try {
@@ -103,18 +93,29 @@ public final class ChatTemplate implements PromptFormat.ChatRenderer {
 
     /** A template from a file of Jinja, with the special tokens of {@code checkpoint} (may be null). */
     public static ChatTemplate fromFile(Path file, Path checkpoint) {
-        Map<String, Object> specials = new LinkedHashMap<>();
-        if (checkpoint != null) {
-            ChatTemplate own = load(checkpoint);
-            if (own != null) {
-                specials.putAll(own.specialTokens);
-            }
-        }
+        Map<String, Object> specials = checkpoint == null ? Map.of()
+                : specialTokens(readJson(checkpoint.resolve("tokenizer_config.json")));
         try {
             return new ChatTemplate(file.toString(), Files.readString(file, StandardCharsets.UTF_8), specials);
         } catch (IOException e) {
             throw new ChatTemplateException(file + ": cannot read the chat template: " + e.getMessage());
         }
+    }
+
+    /** The {@code *_token} strings of a tokenizer_config.json (plain, or {@code {"content": ...}}); none for null. */
+    private static Map<String, Object> specialTokens(JsonNode tc) {
+        Map<String, Object> specials = new LinkedHashMap<>();
+        if (tc != null) {
+            tc.fields().forEachRemaining(e -> {
+                if (e.getKey().endsWith("_token")) {
+                    JsonNode v = e.getValue().isObject() ? e.getValue().path("content") : e.getValue();
+                    if (v.isTextual()) {
+                        specials.put(e.getKey(), v.asText());
+                    }
+                }
+            });
+        }
+        return specials;
     }
 
     private static String templateText(Path file, JsonNode t) {
@@ -228,10 +229,6 @@ public final class ChatTemplate implements PromptFormat.ChatRenderer {
         j.getGlobalContext().registerFilter(new ToJson());
         j.getGlobalContext().registerTag(new GenerationTag());
         return j;
-    }
-
-    static String rewrite(String t) {
-        return ExpressionRewriter.rewrite(t);
     }
 
     /** {@code tojson} as Python's {@code json.dumps(x, ensure_ascii=False, indent=indent)}. */
