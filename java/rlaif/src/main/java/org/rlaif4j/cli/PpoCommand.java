@@ -25,6 +25,7 @@ import org.rlaif4j.data.Line;
 import org.rlaif4j.dist.DataParallel;
 import org.rlaif4j.feedback.Labeler;
 import org.rlaif4j.feedback.LabelerOptions;
+import org.rlaif4j.kernels.PpoConfig.Aggregation;
 import org.rlaif4j.kernels.PpoConfig.KlEstimator;
 import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.ModelConfig;
@@ -36,6 +37,7 @@ import org.rlaif4j.report.MetricsLog;
 import org.rlaif4j.report.Plots;
 import org.rlaif4j.report.Progress;
 import org.rlaif4j.rl.AdvantageMode;
+import org.rlaif4j.rl.AdvantageWhitening;
 import org.rlaif4j.rl.DirectLabelerRewarder;
 import org.rlaif4j.rl.HackingSigns;
 import org.rlaif4j.rl.IterationStats;
@@ -96,7 +98,8 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--top-k", defaultValue = "0") int topK;
     @Option(names = "--top-p", defaultValue = "1.0") double topP;
 
-    @Option(names = "--advantage", defaultValue = "gae", description = "gae, rloo or grpo (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--advantage", defaultValue = "gae", description = "gae, rloo, grpo, dr_grpo, reinforce++ or "
+            + "reinforce++-baseline (default: ${DEFAULT-VALUE}).")
     String advantage;
     @Option(names = "--epochs", defaultValue = "4", description = "PPO epochs per iteration.") int epochs;
     @Option(names = "--minibatch", defaultValue = "8", description = "Rows per optimizer step (per rank).") int minibatch;
@@ -104,23 +107,42 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "1e-5") double lr;
     @Option(names = "--weight-decay", defaultValue = "0.0") double weightDecay;
     @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "0 = no clipping.") double maxGradNorm;
-    @Option(names = "--clip", defaultValue = "0.2", description = "Ratio clip range.") double clip;
+    @Option(names = "--clip", defaultValue = "0.2", description = "Ratio clip range (below 1; also above unless --clip-high).") double clip;
+    @Option(names = "--clip-high", description = "Ratio clip above 1 (DAPO's clip-higher, e.g. 0.28; default: --clip).") Double clipHigh;
+    @Option(names = "--dual-clip", defaultValue = "0", description = "Dual-clip constant c > 1 for negative advantages (0 = off).") double dualClip;
+    @Option(names = "--loss-aggregation", defaultValue = "auto", description = "token-mean, seq-mean-token-mean, "
+            + "seq-mean-token-sum or token-sum-norm (sum / (rows x --loss-norm-constant)); auto: token-sum-norm for dr_grpo, "
+            + "else token-mean.") String lossAggregation;
+    @Option(names = "--loss-norm-constant", description = "Per-row divisor of token-sum-norm (default: --max-new-tokens).") Double lossNormConstant;
     @Option(names = "--vf-coef", defaultValue = "0.1") double vfCoef;
     @Option(names = "--value-clip", defaultValue = "0.2", description = "0 = no value clipping.") double valueClip;
     @Option(names = "--ent-coef", defaultValue = "0.0") double entCoef;
     @Option(names = "--gamma", defaultValue = "1.0") double gamma;
     @Option(names = "--lambda", defaultValue = "0.95") double lambda;
-    @Option(names = "--no-whiten-advantages", description = "Keep raw advantages (gae, rloo).") boolean noWhiten;
+    @Option(names = "--no-whiten-advantages", description = "Keep raw advantages (= --whiten-advantages none).") boolean noWhiten;
+    @Option(names = "--whiten-advantages", defaultValue = "auto", description = "none, token or sequence; auto: token for "
+            + "gae and reinforce++ (its global batch normalisation), none for rloo, grpo and dr_grpo.") String whiten;
     @Option(names = "--early-stop-kl", defaultValue = "0", description = "Stop an iteration's updates when a minibatch's approx KL exceeds this (0 = off).") double earlyStopKl;
 
     @Option(names = "--kl-coef", defaultValue = "0.05", description = "Initial KL penalty coefficient beta.") double klCoef;
-    @Option(names = "--kl-estimator", defaultValue = "k1", description = "k1, k2 or k3.") String klEstimator;
+    @Option(names = "--kl-estimator", defaultValue = "k1", description = "k1, k2 or k3: the KL penalty in the reward.") String klEstimator;
+    @Option(names = "--loss-kl-estimator", defaultValue = "k3", description = "k1, k2 or k3: the KL loss term of grpo and "
+            + "dr_grpo (the adaptive controller then observes it too).") String lossKlEstimator;
     @Option(names = "--target-kl", defaultValue = "0", description = "Adaptive beta towards this KL per sequence (0 = fixed beta).") double targetKl;
     @Option(names = "--kl-horizon", defaultValue = "10000", description = "Sequences over which the adaptive controller corrects.") double klHorizon;
 
     @Option(names = "--missing-eos-penalty", defaultValue = "0", description = "Subtracted from rewards of responses without a stop token.") double missingEosPenalty;
     @Option(names = "--normalize-rewards", description = "Whiten the sequence rewards over each batch.") boolean normalizeRewards;
     @Option(names = "--reward-clip", defaultValue = "0", description = "Clip sequence rewards to +-this (0 = off).") double rewardClip;
+    @Option(names = "--dynamic-sampling", description = "DAPO: drop groups whose rewards are all equal and sample more "
+            + "prompts until the batch is full (group modes).") boolean dynamicSampling;
+    @Option(names = "--max-sampling-rounds", defaultValue = "4", description = "Rollout rounds per iteration with "
+            + "--dynamic-sampling; a batch still short is topped up with the dropped groups.") int maxSamplingRounds;
+    @Option(names = "--overlong-buffer", defaultValue = "0", description = "DAPO soft overlong penalty over the last N "
+            + "tokens of --max-new-tokens (0 = off).") double overlongBuffer;
+    @Option(names = "--overlong-penalty", defaultValue = "1.0", description = "Penalty at the full budget with --overlong-buffer.") double overlongPenalty;
+    @Option(names = "--strict", description = "Refuse settings that make the update off-policy (top-k / top-p sampling) "
+            + "instead of warning.") boolean strict;
 
     @Option(names = "--eager", description = "Use the libtorch eager reference path instead of the fused kernels.") boolean eager;
     @Option(names = "--loss-path", defaultValue = "linear", description = "linear (LinearPpoLoss), split (LogProbs + PpoLoss) or eager.") String lossPath;
@@ -148,6 +170,12 @@ public final class PpoCommand implements Callable<Integer> {
         PrintWriter pw = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PpoTrainingConfig cfg = config();
+        for (String w : cfg.samplingWarnings()) {
+            if (strict) {
+                throw new IllegalArgumentException("--top-k/--top-p (--strict): " + w);
+            }
+            err.println("warning: " + w);
+        }
         LabelerSource labelerSource = new LabelerSource(labelerDir, server, serverModel, apiKeyEnv, constitutionFile,
                 dtypeFlag.dtype);
         checkRewardSource(labelerSource);
@@ -328,14 +356,29 @@ public final class PpoCommand implements Callable<Integer> {
     }
 
     private PpoTrainingConfig config() {
-        AdvantageMode mode = parse(AdvantageMode.class, advantage, "--advantage");
+        AdvantageMode mode = AdvantageMode.parse(advantage, "--advantage");
         LossPath path = eager ? LossPath.EAGER : parse(LossPath.class, lossPath, "--loss-path");
+        AdvantageWhitening whitening = whiten.equalsIgnoreCase("auto") ? null
+                : parse(AdvantageWhitening.class, whiten, "--whiten-advantages");
+        if (noWhiten) {
+            if (whitening != null && whitening != AdvantageWhitening.NONE) {
+                throw new IllegalArgumentException("--no-whiten-advantages: expected alone or with --whiten-advantages none, "
+                        + "found --whiten-advantages " + whiten);
+            }
+            whitening = AdvantageWhitening.NONE;
+        }
+        Aggregation aggregation = lossAggregation.equalsIgnoreCase("auto") ? null
+                : parse(Aggregation.class, lossAggregation, "--loss-aggregation");
         return PpoTrainingConfig.builder()
                 .rollout(batchPrompts, samplesPerPrompt, maxNewTokens).sampling(temperature, topK, topP)
                 .update(epochs, minibatch, gradAccum).optimizer(lr, 1e-8, weightDecay, maxGradNorm)
                 .loss(clip, mode == AdvantageMode.GAE ? vfCoef : 0.0, valueClip, entCoef).gae(gamma, lambda)
-                .whitenAdvantages(!noWhiten).earlyStopKl(earlyStopKl)
-                .kl(parse(KlEstimator.class, klEstimator, "--kl-estimator"), klCoef).adaptiveKl(targetKl, klHorizon)
+                .whitening(whitening).earlyStopKl(earlyStopKl)
+                .clipRange(clip, clipHigh != null ? clipHigh : clip).dualClip(dualClip)
+                .lossAggregation(aggregation, lossNormConstant != null ? lossNormConstant : Double.NaN)
+                .dynamicSampling(dynamicSampling, maxSamplingRounds).overlongShaping(overlongBuffer, overlongPenalty)
+                .kl(parse(KlEstimator.class, klEstimator, "--kl-estimator"), klCoef)
+                .lossKl(parse(KlEstimator.class, lossKlEstimator, "--loss-kl-estimator")).adaptiveKl(targetKl, klHorizon)
                 .shaping(new RewardShaping(missingEosPenalty, normalizeRewards, rewardClip))
                 .advantageMode(mode).valueMode(sharedValue ? ValueMode.SHARED : ValueMode.SEPARATE).lossPath(path)
                 .stopTokens(stopIds()).seed(seed).build();
@@ -350,11 +393,12 @@ public final class PpoCommand implements Callable<Integer> {
 
     private static <E extends Enum<E>> E parse(Class<E> type, String value, String option) {
         for (E e : type.getEnumConstants()) {
-            if (e.name().equalsIgnoreCase(value)) {
+            if (e.name().equalsIgnoreCase(value.replace('-', '_'))) {
                 return e;
             }
         }
         throw new IllegalArgumentException(option + ": expected one of " + java.util.Arrays.stream(type.getEnumConstants())
-                .map(e -> e.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")) + ", found '" + value + "'");
+                .map(e -> e.name().toLowerCase(Locale.ROOT).replace('_', '-')).collect(Collectors.joining(", "))
+                + ", found '" + value + "'");
     }
 }

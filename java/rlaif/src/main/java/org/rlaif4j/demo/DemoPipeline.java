@@ -331,7 +331,7 @@ public final class DemoPipeline {
         PpoTrainingConfig pc = PpoTrainingConfig.builder()
                 .rollout(cfg.ppoBatchPrompts(), cfg.ppoSamples(), DemoModels.MAX_NEW_TOKENS)
                 .update(cfg.ppoEpochs(), cfg.minibatch(), 1).lr(cfg.ppoLr())
-                .kl(KlEstimator.K1, cfg.klCoef()).advantageMode(AdvantageMode.RLOO)
+                .kl(KlEstimator.K1, cfg.klCoef()).advantageMode(AdvantageMode.RLOO).whitenAdvantages(true) // as measured in the README
                 .shaping(new RewardShaping(1.0, false, 0)).seed(cfg.seed()).build();
         PpoTrainer trainer = new PpoTrainer(policy, CausalLm.load(policyDir), null, rewarder, DemoModels.TOKENIZER,
                 prompts, pc);

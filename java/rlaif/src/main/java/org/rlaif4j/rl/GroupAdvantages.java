@@ -51,6 +51,36 @@ public final class GroupAdvantages {
         return out;
     }
 
+    /**
+     * Each sample's reward minus its group's mean, {@code r_i - mean} (Dr. GRPO's advantage, and the
+     * baseline of REINFORCE++-baseline). Needs k >= 2.
+     */
+    public static float[] centred(float[] rewards, int k) {
+        check(rewards, k, 2);
+        float[] out = new float[rewards.length];
+        for (int g = 0; g < rewards.length; g += k) {
+            double mean = 0;
+            for (int j = 0; j < k; j++) {
+                mean += rewards[g + j];
+            }
+            mean /= k;
+            for (int j = 0; j < k; j++) {
+                out[g + j] = (float) (rewards[g + j] - mean);
+            }
+        }
+        return out;
+    }
+
+    /** Whether the k rewards of group {@code group} are all equal (then every group advantage is 0). */
+    public static boolean uniform(float[] rewards, int k, int group) {
+        for (int j = 1; j < k; j++) {
+            if (rewards[group * k + j] != rewards[group * k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void check(float[] rewards, int k, int min) {
         if (k < min) {
             throw new IllegalArgumentException("samplesPerPrompt: expected >= " + min + " for group advantages, found " + k);

@@ -9,7 +9,7 @@ import java.util.Map;
  * sequence) or tokens (entropy); update statistics are means over the minibatches that ran.
  *
  * @param iteration          1-based number of the iteration just finished
- * @param rewardRaw          mean reward from the rewarder
+ * @param rewardRaw          mean reward from the rewarder (plus the overlong penalty when that is on)
  * @param rewardShaped       mean reward after the missing-stop penalty, normalisation and clipping
  * @param klPerSequence      mean over rows of the summed per-token KL estimate to the reference
  * @param klCoef             beta used in this iteration (before the controller's update)
@@ -30,14 +30,22 @@ import java.util.Map;
  * @param generatedTokens    response tokens sampled
  * @param sequenceTokens     tokens per pass over the batch (rows * (prompt + response columns))
  * @param trainedTokens      sequence tokens pushed through forward and backward in the update
- * @param samples            the iteration's completions with their raw rewards (for sample logs)
+ * @param samplingRounds     rollout rounds sampled (more than 1 only with dynamic sampling)
+ * @param uniformGroups      groups of the batch whose rewards are all equal (zero advantage; group modes only)
+ * @param rewarderMetrics    the rewarder's counters for this iteration ({@link SequenceRewarder#metrics()})
+ * @param samples            the iteration's completions with their rewards (for sample logs)
  */
 public record IterationStats(int iteration, double rewardRaw, double rewardShaped, double klPerSequence,
         double klCoef, double entropy, double responseLength, double truncatedFraction, double policyLoss,
         double valueLoss, double clipFraction, double approxKl, double ratioMean, double gradNorm,
         double explainedVariance, int minibatches, int skippedMinibatches, boolean earlyStopped, double generationSeconds,
         double scoringSeconds, double trainingSeconds, long generatedTokens, long sequenceTokens, long trainedTokens,
-        List<Scored> samples) {
+        int samplingRounds, int uniformGroups, Map<String, Number> rewarderMetrics, List<Scored> samples) {
+
+    public IterationStats {
+        rewarderMetrics = Map.copyOf(rewarderMetrics);
+        samples = List.copyOf(samples);
+    }
 
     /** A completion and its raw reward. */
     public record Scored(Completion completion, float reward) {}
@@ -69,6 +77,9 @@ public record IterationStats(int iteration, double rewardRaw, double rewardShape
         m.put("generation_s", generationSeconds);
         m.put("scoring_s", scoringSeconds);
         m.put("training_s", trainingSeconds);
+        m.put("sampling_rounds", samplingRounds);
+        m.put("uniform_groups", uniformGroups);
+        rewarderMetrics.forEach(m::put);
         m.put("rss_mb", org.bytedeco.javacpp.Pointer.physicalBytes() / 1048576.0);
         return m;
     }

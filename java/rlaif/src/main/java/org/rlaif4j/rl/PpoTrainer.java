@@ -13,16 +13,10 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.rlaif4j.dist.DataParallel;
 import org.rlaif4j.dist.Shards;
-import org.rlaif4j.kernels.Gae;
-import org.rlaif4j.kernels.GaeConfig;
-import org.rlaif4j.kernels.GaeResult;
-import org.rlaif4j.kernels.Tensors;
-import org.rlaif4j.kernels.reference.EagerGae;
 import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.GenerationConfig;
 import org.rlaif4j.model.GenerationResult;
 import org.rlaif4j.model.Generator;
-import org.rlaif4j.model.Ops;
 import org.rlaif4j.model.ScalarHeadModel;
 import org.rlaif4j.data.Prompt;
 import org.rlaif4j.model.PromptFormat;
@@ -32,7 +26,8 @@ import org.rlaif4j.train.Optimizers;
 
 /**
  * PPO for language models against a {@link SequenceRewarder} (Ziegler et al. 2019; Stiennon et
- * al. 2020; Ouyang et al. 2022), and its critic-free variants RLOO and GRPO. Each
+ * al. 2020; Ouyang et al. 2022), its critic-free variants RLOO, GRPO, Dr. GRPO and REINFORCE++,
+ * and DAPO's dynamic sampling and overlong shaping ({@link PpoTrainingConfig}). Each
  * {@link #iterate()}:
  *
  * <ol>
@@ -41,9 +36,10 @@ import org.rlaif4j.train.Optimizers;
  *   <li>scores them with the rewarder and shapes the rewards ({@link RewardShaping}); computes the
  *       sampling policy's log-probs and entropy, the reference's log-probs and the values
  *       (no gradients, fused log-prob kernel);</li>
- *   <li>builds advantages: GAE over {@link PerTokenRewards} (fused GAE kernel), or group
- *       advantages (RLOO with the KL penalty in the reward, GRPO with a k3 KL term in the loss);
- *       whitens them (fused masked whitening);</li>
+ *   <li>builds advantages ({@link Advantages}): GAE over {@link PerTokenRewards} (fused GAE kernel),
+ *       group advantages (RLOO with the KL penalty in the reward; GRPO and Dr. GRPO with a KL term in
+ *       the loss) or REINFORCE++ returns (optionally with a group baseline); normalises them as
+ *       {@link AdvantageWhitening} says (fused masked whitening);</li>
  *   <li>runs {@code ppoEpochs} over shuffled minibatches with gradient accumulation, the loss by
  *       {@link LossPath}, clipping the global gradient norm, stopping early past the approx-KL
  *       bound; updates the KL controller.</li>
@@ -66,8 +62,6 @@ import org.rlaif4j.train.Optimizers;
  * keeps the same parameters. The trained parameters start from rank 0's.
  */
 public final class PpoTrainer {
-    private static final double GRPO_EPS = 1e-4;
-
     private final CausalLm policy;
     private final CausalLm reference;
     private final ScalarHeadModel valueModel;  // SEPARATE, critic only
@@ -78,6 +72,7 @@ public final class PpoTrainer {
     private final Map<String, Prompt> promptsByKey; // the schedule holds keys: a conversation's is its JSON
     private final PpoTrainingConfig cfg;
     private final PromptSchedule schedule;
+    private final PromptSchedule extraSchedule; // dynamic sampling's further rounds
     private final KlController kl;
     private final Map<String, Tensor> trained;
     private final AdamW optimizer;
@@ -146,6 +141,8 @@ public final class PpoTrainer {
         this.promptsByKey = byKey;
         this.schedule = new PromptSchedule(prompts.stream().map(Prompt::key).toList(), cfg.batchPrompts() * dp.worldSize(),
                 cfg.seed());
+        this.extraSchedule = new PromptSchedule(prompts.stream().map(Prompt::key).toList(),
+                cfg.batchPrompts() * dp.worldSize(), Seeds.mix(cfg.seed(), 0xDA90));
         this.kl = cfg.targetKl() > 0 ? KlController.adaptive(cfg.klCoef(), cfg.targetKl(), cfg.klHorizon())
                 : KlController.fixed(cfg.klCoef());
         reference.freeze(name -> true);
@@ -215,21 +212,75 @@ public final class PpoTrainer {
     public IterationStats iterate() {
         try (PointerScope scope = new PointerScope()) {
             long t0 = System.nanoTime();
-            Rollout r = rollout();
-            return learn(r, (System.nanoTime() - t0) / 1e9);
+            Sampled s = cfg.dynamicSampling() ? sampleDynamically() : new Sampled(rollout(), null, 1);
+            return learn(s.rollout(), s.taskRewards(), s.rounds(), (System.nanoTime() - t0) / 1e9);
         }
     }
 
     /** One iteration on given rollouts (this rank's rows) instead of sampled ones. */
     IterationStats iterate(Rollout given) {
         try (PointerScope scope = new PointerScope()) {
-            return learn(given, 0);
+            return learn(given, null, 1, 0);
         }
     }
 
     /** This rank's rollouts of the current iteration. */
     Rollout rollout() {
-        List<String> prompts = Shards.rankShare(schedule.prompts(iteration), 0, cfg.batchPrompts(), dp);
+        // each rank its own samples; one process keeps the seed it always had
+        long seed = dp.worldSize() == 1 ? Seeds.mix(cfg.seed(), 1, iteration) : Seeds.mix(cfg.seed(), 1, iteration, dp.rank());
+        return rollout(Shards.rankShare(schedule.prompts(iteration), 0, cfg.batchPrompts(), dp), seed);
+    }
+
+    /** A batch of rollouts, with its task rewards when sampling already scored it (else null), and the sampling rounds. */
+    private record Sampled(Rollout rollout, float[] taskRewards, int rounds) {}
+
+    /**
+     * DAPO's dynamic sampling: groups whose task rewards are all equal (zero advantage) are set
+     * aside and more prompts are sampled, in up to {@code maxSamplingRounds} rounds, until
+     * {@code batchPrompts} groups with reward variance are kept; a batch still short is topped up
+     * with the set-aside groups (in sampling order), so every rank trains on the same number of rows.
+     * Extra rounds draw prompts from a second seeded schedule and sample with their own seeds, so
+     * the iteration still depends only on (seed, iteration).
+     */
+    private Sampled sampleDynamically() {
+        int k = cfg.samplesPerPrompt();
+        List<Completion> kept = new ArrayList<>();
+        List<Completion> setAside = new ArrayList<>();
+        List<Float> keptRewards = new ArrayList<>();
+        List<Float> setAsideRewards = new ArrayList<>();
+        int rounds = 0;
+        while (kept.size() < cfg.rows() && rounds < cfg.maxSamplingRounds()) {
+            Rollout r;
+            if (rounds == 0) {
+                r = rollout();
+            } else {
+                long index = (long) iteration * (cfg.maxSamplingRounds() - 1) + rounds - 1;
+                r = rollout(Shards.rankShare(extraSchedule.prompts(index), 0, cfg.batchPrompts(), dp),
+                        Seeds.mix(cfg.seed(), 4, iteration, dp.rank(), rounds));
+            }
+            float[] task = taskRewards(score(r.completions()), r.lengths());
+            for (int g = 0; g < r.rows() / k; g++) {
+                boolean uniform = GroupAdvantages.uniform(task, k, g);
+                for (int j = 0; j < k; j++) {
+                    (uniform ? setAside : kept).add(r.completions().get(g * k + j));
+                    (uniform ? setAsideRewards : keptRewards).add(task[g * k + j]);
+                }
+            }
+            rounds++;
+        }
+        List<Completion> rows = new ArrayList<>(kept.subList(0, Math.min(kept.size(), cfg.rows())));
+        List<Float> rewards = new ArrayList<>(keptRewards.subList(0, rows.size()));
+        int missing = cfg.rows() - rows.size();
+        rows.addAll(setAside.subList(0, missing));
+        rewards.addAll(setAsideRewards.subList(0, missing));
+        float[] task = new float[rewards.size()];
+        for (int i = 0; i < task.length; i++) {
+            task[i] = rewards.get(i);
+        }
+        return new Sampled(Rollout.fromCompletions(rows, padId), task, rounds);
+    }
+
+    private Rollout rollout(List<String> prompts, long seed) {
         List<String> rowPrompts = new ArrayList<>();
         List<long[]> promptIds = new ArrayList<>();
         int maxPrompt = policy.config().maxPositions() - cfg.maxNewTokens();
@@ -240,8 +291,6 @@ public final class PpoTrainer {
                 promptIds.add(ids);
             }
         }
-        // each rank its own samples; one process keeps the seed it always had
-        long seed = dp.worldSize() == 1 ? Seeds.mix(cfg.seed(), 1, iteration) : Seeds.mix(cfg.seed(), 1, iteration, dp.rank());
         GenerationConfig gen = new GenerationConfig(cfg.maxNewTokens(), true, cfg.temperature(), cfg.topK(), cfg.topP(),
                 stopTokens, padId, seed, true);
         GenerationResult g = new Generator(policy).generate(promptIds, gen);
@@ -260,7 +309,26 @@ public final class PpoTrainer {
                 lengths);
     }
 
-    private IterationStats learn(Rollout rollout, double generationSeconds) {
+    private float[] score(List<Completion> completions) {
+        float[] raw = rewarder.score(completions);
+        if (raw.length != completions.size()) {
+            throw new IllegalStateException("rewarder: expected " + completions.size()
+                    + " rewards (one per completion), found " + raw.length);
+        }
+        return raw;
+    }
+
+    /** The rewarder's rewards plus DAPO's overlong penalty (when on): what the advantages are built from. */
+    private float[] taskRewards(float[] raw, int[] lengths) {
+        float[] out = raw.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] += (float) cfg.overlongShaping(lengths[i]);
+        }
+        return out;
+    }
+
+    private IterationStats learn(Rollout rollout, float[] sampledTaskRewards, int samplingRounds,
+            double generationSeconds) {
         long t1 = System.nanoTime();
         int b = rollout.rows();
         int p = rollout.promptLength();
@@ -274,11 +342,8 @@ public final class PpoTrainer {
         int[] lengths = rollout.lengths();
 
         // 2. Scoring: rewards, sampling-policy and reference log-probs, values.
-        float[] raw = rewarder.score(completions);
-        if (raw.length != b) {
-            throw new IllegalStateException("rewarder: expected " + b + " rewards (one per completion), found " + raw.length);
-        }
-        float[] shaped = cfg.shaping().apply(raw, truncated, dp::sum);
+        float[] task = sampledTaskRewards != null ? sampledTaskRewards : taskRewards(score(completions), lengths);
+        float[] shaped = cfg.shaping().apply(task, truncated, dp::sum);
         boolean eager = cfg.lossPath() == LossPath.EAGER;
         int chunk = cfg.minibatchSize();
         Scoring.Scores old = Scoring.policy(policy, sharedValue == null ? null : sharedValue.head(), seq, attn, p, n,
@@ -289,34 +354,18 @@ public final class PpoTrainer {
 
         // 3. Advantages.
         double beta = kl.value();
-        PerTokenRewards.Result tokenRewards = PerTokenRewards.compute(old.logp(), ref.logp(), mask, shaped, beta,
-                cfg.klEstimator());
-        float[] seqKl = Ops.toFloats(tokenRewards.kl().sum(1L));
-        Tensor advantages;
-        Tensor returns = null;
-        Tensor refForLoss = null;
-        switch (cfg.advantageMode()) {
-            case GAE -> {
-                GaeConfig gc = new GaeConfig(cfg.gamma(), cfg.lambda());
-                GaeResult r = eager ? EagerGae.compute(tokenRewards.rewards(), values, mask, null, gc)
-                        : Gae.compute(tokenRewards.rewards(), values, mask, gc);
-                advantages = r.advantages();
-                returns = r.returns();
+        Advantages.Result adv = Advantages.compute(cfg, shaped, old.logp(), ref.logp(), values, mask, lengths, beta, eager,
+                ranks);
+        float[] seqKl = adv.sequenceKl();
+        Tensor advantages = adv.advantages();
+        Tensor returns = adv.returns();
+        Tensor refForLoss = cfg.advantageMode().klInLoss() ? ref.logp() : null;
+        int uniformGroups = 0;
+        if (cfg.advantageMode().groupRelative()) {
+            int k = cfg.samplesPerPrompt();
+            for (int g = 0; g < b / k; g++) {
+                uniformGroups += GroupAdvantages.uniform(task, k, g) ? 1 : 0;
             }
-            case RLOO -> {
-                float[] r = new float[b];
-                for (int i = 0; i < b; i++) {
-                    r[i] = (float) (shaped[i] - beta * seqKl[i]);
-                }
-                advantages = broadcast(GroupAdvantages.rloo(r, cfg.samplesPerPrompt()), mask);
-            }
-            default -> {
-                advantages = broadcast(GroupAdvantages.grpo(shaped, cfg.samplesPerPrompt(), GRPO_EPS), mask);
-                refForLoss = ref.logp();
-            }
-        }
-        if (cfg.whitenAdvantages() && cfg.advantageMode() != AdvantageMode.GRPO) {
-            advantages = ranks.whiten(advantages, mask, eager); // all ranks' mean and variance, as one process would
         }
 
         // 4. PPO epochs.
@@ -339,21 +388,22 @@ public final class PpoTrainer {
         }
         long generated = Arrays.stream(lengths).asLongStream().sum();
         // means over all ranks' rows, so the KL controller (and the metrics) see the combined batch
-        double[] tot = ranks.sum(sum(raw), sum(shaped), sum(seqKl), generated, truncatedCount, b, (double) b * (p + n));
+        double[] tot = ranks.sum(sum(task), sum(shaped), sum(seqKl), generated, truncatedCount, b, (double) b * (p + n),
+                uniformGroups);
         double rows = tot[5];
         double meanKl = tot[2] / rows;
         kl.update(meanKl, (int) rows);
         iteration++;
         List<IterationStats.Scored> samples = new ArrayList<>(b);
         for (int i = 0; i < b; i++) {
-            samples.add(new IterationStats.Scored(completions.get(i), raw[i]));
+            samples.add(new IterationStats.Scored(completions.get(i), task[i]));
         }
         return new IterationStats(iteration, tot[0] / rows, tot[1] / rows, meanKl, beta,
                 ranks.stats(old.entropy(), mask).mean(), tot[3] / rows, tot[4] / rows, u.policyLoss(),
                 u.valueLoss(), u.clipFraction(), u.approxKl(), u.ratioMean(), u.gradNorm(),
                 values == null ? Double.NaN : explainedVariance(values, returns, mask), u.minibatches(), u.skipped(), u.earlyStopped(),
                 generationSeconds, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (long) tot[3], (long) tot[6],
-                u.trainedRows() * (p + n), samples);
+                u.trainedRows() * (p + n), samplingRounds, (int) tot[7], rewarder.metrics(), samples);
     }
 
     private List<Tensor> trainableParameters() {
@@ -368,11 +418,6 @@ public final class PpoTrainer {
             throw new IllegalArgumentException("prompt: expected at least one token, found none for '" + key + "'");
         }
         return ids.length > maxTokens ? Arrays.copyOfRange(ids, ids.length - maxTokens, ids.length) : ids;
-    }
-
-    /** {@code [B, N]}: each row's value at its valid tokens, 0 elsewhere. */
-    private static Tensor broadcast(float[] perRow, Tensor mask) {
-        return Tensors.fromFloats(perRow, perRow.length, 1).mul(mask.to(ScalarType.Float)).contiguous();
     }
 
     private double explainedVariance(Tensor values, Tensor returns, Tensor mask) {

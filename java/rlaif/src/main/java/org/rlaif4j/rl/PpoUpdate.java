@@ -66,12 +66,13 @@ final class PpoUpdate {
         int offset = dp.rank() * local;
         int mbRows = cfg.minibatchSize() * world;
         int count = (global + mbRows - 1) / mbRows;
-        PpoConfig base = PpoConfig.defaults().withClip(cfg.clip()).withEntropyBonus(cfg.entCoef());
+        PpoConfig base = PpoConfig.defaults().withClip(cfg.clip(), cfg.clipHigh()).withDualClip(cfg.dualClip())
+                .withEntropyBonus(cfg.entCoef());
         if (batch.oldValues() != null) {
             base = base.withValueLoss(cfg.vfCoef(), cfg.valueClip());
         }
         if (batch.refLogp() != null) {
-            base = base.withKl(PpoConfig.KlEstimator.K3, beta);
+            base = base.withKl(cfg.lossKlEstimator(), beta);
         }
         double[] sums = new double[6]; // policy loss, value loss, clipfrac, approx KL, ratio, grad norm
         int minibatches = 0;
@@ -99,7 +100,8 @@ final class PpoUpdate {
             }
             tokens = dp.sum(tokens); // each minibatch's token count over all ranks: one all-reduce per epoch
             for (int k = 0; k < count; k++) {
-                double[] mb = minibatch(batch, mine.get(k), base, tokens[k]);
+                int mbGlobalRows = Math.min(global, (k + 1) * mbRows) - k * mbRows;
+                double[] mb = minibatch(batch, mine.get(k), base, tokens[k], mbGlobalRows);
                 if (mb == null) {
                     skipped++;
                     continue;
@@ -108,7 +110,7 @@ final class PpoUpdate {
                     sums[j] += mb[j];
                 }
                 minibatches++;
-                trainedRows += Math.min(global, (k + 1) * mbRows) - k * mbRows;
+                trainedRows += mbGlobalRows;
                 if (cfg.earlyStopKl() > 0 && mb[3] > cfg.earlyStopKl()) {
                     earlyStopped = epoch < cfg.ppoEpochs() - 1 || k < count - 1;
                     break outer;
@@ -124,14 +126,12 @@ final class PpoUpdate {
      * One optimizer step over the minibatch whose rows here are {@code rows} and whose valid tokens
      * on all ranks number {@code tokens}; returns {policy loss, value loss, clipfrac, approx KL,
      * ratio, grad norm} of the whole minibatch, or null when its loss or gradient norm was not finite
-     * and the step was skipped (on every rank alike).
+     * and the step was skipped (on every rank alike). {@code globalRows} is the minibatch's row count
+     * over all ranks (every row has at least one valid token).
      */
-    private double[] minibatch(Batch batch, List<Integer> rows, PpoConfig base, double tokens) {
+    private double[] minibatch(Batch batch, List<Integer> rows, PpoConfig base, double tokens, int globalRows) {
         int world = dp.worldSize();
-        // Token mean over the whole minibatch: each micro-batch's sum is divided by the minibatch's
-        // token count (over world, as the ranks' gradients are averaged), so the accumulated and
-        // averaged gradient equals that of one pass over the minibatch.
-        PpoConfig pc = base.withTokenSumNorm(Math.max(1, tokens) / world).withFailOnNaN(false);
+        PpoConfig pc = normalised(base, tokens, globalRows, world).withFailOnNaN(false);
         optimizer.zero_grad(true);
         double[] acc = new double[5]; // policy loss, value loss, clipfrac*n, approxKl*n, ratio*n
         int parts = Math.min(cfg.gradAccum(), rows.size());
@@ -165,6 +165,20 @@ final class PpoUpdate {
         }
         optimizer.zero_grad(true);
         return new double[] {acc[0] / world, acc[1] / world, acc[2] / tokens, acc[3] / tokens, acc[4] / tokens, norm};
+    }
+
+    /**
+     * The configured aggregation over the whole minibatch: each micro-batch's terms are divided by
+     * the minibatch's token or row count (over world, as the ranks' gradients are averaged), so the
+     * accumulated and averaged gradient equals that of one pass over the minibatch.
+     */
+    private PpoConfig normalised(PpoConfig base, double tokens, int rows, int world) {
+        return switch (cfg.lossAggregation()) {
+            case TOKEN_MEAN -> base.withTokenSumNorm(Math.max(1, tokens) / world);
+            case SEQ_MEAN_TOKEN_SUM -> base.withTokenSumNorm((double) rows / world);
+            case TOKEN_SUM_NORM -> base.withTokenSumNorm(rows * cfg.lossNormConstant() / world);
+            case SEQ_MEAN_TOKEN_MEAN -> throw new UnsupportedOperationException("SEQ_MEAN_TOKEN_MEAN pending");
+        };
     }
 
     /** Defines every parameter's gradient as zeros (through autograd, so each is a fresh tensor). */

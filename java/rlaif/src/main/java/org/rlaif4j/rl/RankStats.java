@@ -50,6 +50,27 @@ final class RankStats {
         return x.sub(Ops.scalar(s.mean())).mul(Ops.scalar(inv)).mul(mask.to(x.scalar_type())).contiguous();
     }
 
+    /**
+     * Sequence-level whitening: each row's mean advantage over its valid tokens is one sample; the
+     * advantages are shifted by the mean and divided by the standard deviation (unbiased, + 1e-8
+     * under the root) of those per-row values over all ranks' rows. 0 where masked.
+     */
+    Tensor whitenRows(Tensor x, Tensor mask, int[] lengths) {
+        float[] rowSums = Ops.toFloats(x.mul(mask.to(x.scalar_type())).sum(1L));
+        double sum = 0;
+        double sq = 0;
+        for (int i = 0; i < rowSums.length; i++) {
+            double v = rowSums[i] / Math.max(1, lengths[i]);
+            sum += v;
+            sq += v * v;
+        }
+        double[] s = dp.sum(new double[] {rowSums.length, sum, sq});
+        double mean = s[0] > 0 ? s[1] / s[0] : 0;
+        double var = s[0] > 1 ? Math.max(0, s[2] - s[0] * mean * mean) / (s[0] - 1) : 0;
+        double inv = 1.0 / Math.sqrt(var + Whiten.DEFAULT_EPS);
+        return x.sub(Ops.scalar(mean)).mul(Ops.scalar(inv)).mul(mask.to(x.scalar_type())).contiguous();
+    }
+
     /** Element-wise sums over the ranks (the identity with one process). */
     double[] sum(double... values) {
         return dp.sum(values);

@@ -23,6 +23,47 @@ record Rollout(List<Completion> completions, Tensor seq, Tensor attn, int prompt
         return lengths.length;
     }
 
+    /**
+     * The rollout of these completions, re-padded as the generator pads them: prompts left-padded to
+     * the longest, responses right-padded to the longest, {@code padId} at padding (attention 0).
+     * Rows keep their tokens, so their scores equal those of the batches they were sampled in up to
+     * floating-point rounding (the positions come from the attention mask).
+     */
+    static Rollout fromCompletions(List<Completion> completions, long padId) {
+        int b = completions.size();
+        if (b == 0) {
+            throw new IllegalArgumentException("completions: expected at least one, found none");
+        }
+        int p = 0;
+        int n = 1;
+        for (Completion c : completions) {
+            p = Math.max(p, c.promptIds().length);
+            n = Math.max(n, c.responseIds().length);
+        }
+        long[] seq = new long[b * (p + n)];
+        long[] attn = new long[b * (p + n)];
+        Arrays.fill(seq, padId);
+        boolean[] truncated = new boolean[b];
+        int[] lengths = new int[b];
+        for (int i = 0; i < b; i++) {
+            Completion c = completions.get(i);
+            int row = i * (p + n);
+            int lead = p - c.promptIds().length;
+            for (int j = 0; j < c.promptIds().length; j++) {
+                seq[row + lead + j] = c.promptIds()[j];
+                attn[row + lead + j] = 1;
+            }
+            for (int j = 0; j < c.responseIds().length; j++) {
+                seq[row + p + j] = c.responseIds()[j];
+                attn[row + p + j] = 1;
+            }
+            truncated[i] = c.truncated();
+            lengths[i] = c.responseIds().length;
+        }
+        return new Rollout(List.copyOf(completions), Ops.fromLongs(seq, b, p + n), Ops.fromLongs(attn, b, p + n), p, n,
+                truncated, lengths);
+    }
+
     /** Rows {@code from} (inclusive) to {@code to} (exclusive), same widths (new tensors, in the caller's scope). */
     Rollout rows(int from, int to) {
         if (from < 0 || to > rows() || from >= to) {

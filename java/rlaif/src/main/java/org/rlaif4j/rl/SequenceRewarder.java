@@ -1,6 +1,7 @@
 package org.rlaif4j.rl;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The reward source of PPO: one scalar per whole sequence, given at the response's last token.
@@ -15,4 +16,12 @@ public interface SequenceRewarder {
      * @return one finite reward per completion, in the same order
      */
     float[] score(List<Completion> batch);
+
+    /**
+     * Counters since the last call that the trainer logs with each iteration (for example an AI
+     * judge's comparisons and cache hits); empty by default.
+     */
+    default Map<String, Number> metrics() {
+        return Map.of();
+    }
 }

@@ -29,7 +29,19 @@ class GroupAdvantagesTest {
     }
 
     @Test
+    void centredSubtractsTheGroupMeanOnlyAndUniformDetectsEqualGroups() {
+        assertArrayEquals(new float[] {-0.5f, 0.5f, -1.5f, 1.5f}, GroupAdvantages.centred(R, 2), 1e-6f);
+        assertArrayEquals(new float[] {-2, -1, 0, 3}, GroupAdvantages.centred(R, 4), 1e-6f);
+        float[] r = {1, 1, 1, 2, 0.5f, 0.5f};
+        assertTrue(GroupAdvantages.uniform(r, 3, 0));
+        assertFalse(GroupAdvantages.uniform(r, 3, 1));
+        assertTrue(GroupAdvantages.uniform(r, 2, 2));
+        assertFalse(GroupAdvantages.uniform(r, 2, 1));
+    }
+
+    @Test
     void groupsNeedTwoSamplesAndWholeGroups() {
+        assertThrows(IllegalArgumentException.class, () -> GroupAdvantages.centred(R, 3));
         assertThrows(IllegalArgumentException.class, () -> GroupAdvantages.rloo(R, 1));
         assertThrows(IllegalArgumentException.class, () -> GroupAdvantages.grpo(R, 3, 1e-4));
     }

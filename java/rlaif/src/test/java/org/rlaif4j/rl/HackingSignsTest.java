@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class HackingSignsTest {
     private static IterationStats stats(int it, double reward, double kl, double length) {
-        return new IterationStats(it, reward, reward, kl, 0.05, 1, length, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, false, 1, 1, 1, 1, 1, 1,
+        return new IterationStats(it, reward, reward, kl, 0.05, 1, length, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, false, 1, 1, 1, 1, 1, 1, 1, 0, java.util.Map.of(),
                 List.of());
     }
 

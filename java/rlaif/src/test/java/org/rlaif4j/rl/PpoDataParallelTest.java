@@ -51,6 +51,20 @@ class PpoDataParallelTest {
         }
     }
 
+    @Test
+    void sequenceWhiteningRowAggregationsAndReinforceBaselineMatchOneProcess() throws Exception {
+        // each rank holds rows of unequal length, so the per-row statistics must be merged over the ranks
+        java.util.function.Supplier<PpoTrainingConfig.Builder> common = () -> TinyRl.baseConfig()
+                .optimizer(3e-3, 1e-5, 0.0, 1.0).seed(9).clipRange(0.2, 0.28).dualClip(3);
+        for (PpoTrainingConfig.Builder b : List.of(
+                common.get().advantageMode(AdvantageMode.RLOO).whitening(AdvantageWhitening.SEQUENCE)
+                        .lossAggregation(org.rlaif4j.kernels.PpoConfig.Aggregation.SEQ_MEAN_TOKEN_SUM),
+                common.get().advantageMode(AdvantageMode.REINFORCE_PP_BASELINE),
+                common.get().advantageMode(AdvantageMode.DR_GRPO))) {
+            compare(b.rollout(4, 2, 6).update(2, 4, 2).build(), b.rollout(2, 2, 6).update(2, 2, 1).build());
+        }
+    }
+
     /** Runs both, checks the ranks agree with each other and with one process; returns rank 0, rank 1, single. */
     private static List<Run> compare(PpoTrainingConfig single, PpoTrainingConfig perRank) throws Exception {
         PpoTrainer one = trainer(single, 5, DataParallel.single());
