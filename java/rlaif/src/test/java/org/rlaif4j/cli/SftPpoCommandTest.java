@@ -142,7 +142,8 @@ class SftPpoCommandTest {
     void badOptionsFailWithTheOptionNamed() {
         CliRun r = run(ppoArgs(base, tmp.resolve("bad"), 1, "--advantage", "a2c"));
         assertNotEquals(0, r.exitCode());
-        assertTrue(r.err().contains("--advantage: expected one of gae, rloo, grpo, found 'a2c'"), r.err());
+        assertTrue(r.err().contains("--advantage: expected one of gae, rloo, grpo, dr_grpo, reinforce++, reinforce++-baseline, "
+                + "found 'a2c'"), r.err());
         CliRun e = run(ppoArgs(base, tmp.resolve("eager"), 1, "--eager", "--value-model", base.toString()));
         assertEquals(0, e.exitCode(), "a causal LM as value model gets a fresh head: " + e.out() + e.err());
         assertTrue(e.out().contains("ppo: iteration 1"), e.out());
@@ -164,5 +165,33 @@ class SftPpoCommandTest {
         CliRun m = run(args.toArray(new String[0]));
         assertNotEquals(0, m.exitCode());
         assertTrue(m.err().contains("--reward-model: expected the policy's tokenizer"), m.err());
+    }
+
+    @Test
+    void theObjectivesAreReachableFromTheCommandLine() throws Exception {
+        Path out = tmp.resolve("dapo");
+        CliRun d = run(ppoArgs(base, out, 2, "--advantage", "dr-grpo", "--samples-per-prompt", "2", "--clip-high", "0.28",
+                "--dual-clip", "3", "--dynamic-sampling", "--max-sampling-rounds", "3", "--overlong-buffer", "2",
+                "--loss-aggregation", "seq-mean-token-sum", "--whiten-advantages", "sequence", "--loss-kl-estimator", "k2"));
+        assertEquals(0, d.exitCode(), d.out() + d.err());
+        List<Map<String, Double>> rows = MetricsLog.read(out.resolve("metrics.jsonl"));
+        assertEquals(2, rows.size());
+        assertTrue(rows.get(0).get("sampling_rounds") >= 1 && rows.get(0).containsKey("uniform_groups"), rows.get(0).toString());
+        CliRun r = run(ppoArgs(base, tmp.resolve("rpp"), 1, "--advantage", "reinforce++", "--top-k", "4"));
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains("warning: top-k 4 / top-p 1.0 truncate the sampling distribution"), r.err());
+        Path strictOut = tmp.resolve("strict");
+        CliRun s = run(ppoArgs(base, strictOut, 1, "--top-p", "0.9", "--strict"));
+        assertNotEquals(0, s.exitCode());
+        assertEquals(1, s.err().strip().lines().count(), "one line: " + s.err());
+        assertTrue(s.err().startsWith("rlaif4j ppo: --top-k/--top-p (--strict): "), s.err());
+        assertFalse(Files.exists(strictOut.resolve("metrics.jsonl")), "refused before writing anything");
+        CliRun a = run(ppoArgs(base, tmp.resolve("agg"), 1, "--loss-aggregation", "seq-sum"));
+        assertNotEquals(0, a.exitCode());
+        assertTrue(a.err().contains("--loss-aggregation: expected one of token-mean, seq-mean-token-mean, seq-mean-token-sum, "
+                + "token-sum-norm, found 'seq-sum'"), a.err());
+        CliRun w = run(ppoArgs(base, tmp.resolve("w"), 1, "--no-whiten-advantages", "--whiten-advantages", "token"));
+        assertNotEquals(0, w.exitCode());
+        assertTrue(w.err().contains("--no-whiten-advantages: expected alone"), w.err());
     }
 }
