@@ -84,6 +84,18 @@ public final class CausalLm extends PretrainedModel {
         return Ops.scoped(() -> torch.linear(backbone.forward(inputIds, attentionMask, positionIds, cache), lmHead));
     }
 
+    /**
+     * Logits of the last position only, {@code [B, V]}: what a generation step needs. The head runs
+     * on one hidden state per row, so a prefill of P prompt tokens costs B x V logits, not B x P x V
+     * (10 GB in float32 at B = 64, P = 256 and a 152k vocabulary).
+     */
+    public Tensor lastLogits(Tensor inputIds, Tensor attentionMask, Tensor positionIds, KvCache cache) {
+        return Ops.scoped(() -> {
+            Tensor h = backbone.forward(inputIds, attentionMask, positionIds, cache);
+            return torch.linear(h.select(1, h.size(1) - 1), lmHead);
+        });
+    }
+
     /** The LM head {@code [V, H]} (the token embedding when tied). */
     public Tensor lmHead() {
         return lmHead;

@@ -71,17 +71,17 @@ public final class Generator {
                     if (cache != null) {
                         Tensor in = Ops.fromLongs(columns(ids, b, width, fed, len), b, len - fed);
                         Tensor m = Ops.fromLongs(columns(mask, b, width, 0, len), b, len);
-                        Tensor logits = lm.logits(in, m, null, cache); // [B, len - fed, V]
-                        last = logits.select(1, len - fed - 1);
+                        last = lm.lastLogits(in, m, null, cache); // the prefill's other positions need no logits
                         fed = len;
                     } else {
                         Tensor in = Ops.fromLongs(columns(ids, b, width, 0, len), b, len);
                         Tensor m = Ops.fromLongs(columns(mask, b, width, 0, len), b, len);
-                        last = lm.logits(in, m).select(1, len - 1);
+                        last = lm.lastLogits(in, m, null, null);
                     }
                     last = last.to(ScalarType.Float);
                     long[] next = cfg.sample() ? sample(last, cfg, rng, finished) : greedy(last);
-                    Tensor lp = torch.log_softmax(last, -1).gather(1, Ops.fromLongs(next, b, 1)); // [B, 1]
+                    // log p(next) = logit - logsumexp: no [B, V] log-softmax
+                    Tensor lp = last.gather(1, Ops.fromLongs(next, b, 1)).sub(last.logsumexp(new long[] {-1}, true));
                     float[] lps = Ops.toFloats(lp);
                     for (int i = 0; i < b; i++) {
                         if (finished[i]) {
