@@ -12,8 +12,13 @@ import org.bytedeco.pytorch.Tensor;
  * @param logProbs      {@code [B, N]} float32: log-probability of each generated token under the model
  *                      (temperature 1, no top-k/top-p filtering); 0 after a row finished
  * @param promptLength  P, the padded prompt length
+ * @param samplingLogProbs {@code [B, N]} float32: log-probability of each generated token under the
+ *                      distribution it was drawn from (temperature, then top-k / top-p renormalised;
+ *                      0 for greedy decoding): the behaviour policy's log-prob that importance
+ *                      sampling corrections need; 0 after a row finished
  */
-public record GenerationResult(Tensor sequences, Tensor attentionMask, Tensor logProbs, int promptLength) {
+public record GenerationResult(Tensor sequences, Tensor attentionMask, Tensor logProbs, int promptLength,
+        Tensor samplingLogProbs) {
     /** Number of generation steps N (columns after the prompt). */
     public int generatedLength() {
         return (int) sequences.size(1) - promptLength;
@@ -28,6 +33,12 @@ public record GenerationResult(Tensor sequences, Tensor attentionMask, Tensor lo
             n++;
         }
         return Arrays.copyOfRange(all, promptLength, promptLength + n);
+    }
+
+    /** Sampling-distribution log-probs of {@link #generatedTokens(int)} (see {@link #samplingLogProbs()}). */
+    public float[] generatedSamplingLogProbs(int row) {
+        float[] lp = Ops.toFloats(samplingLogProbs.select(0, row));
+        return Arrays.copyOf(lp, generatedTokens(row).length);
     }
 
     /** Log-probs of {@link #generatedTokens(int)}. */

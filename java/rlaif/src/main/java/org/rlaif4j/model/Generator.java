@@ -58,6 +58,8 @@ public final class Generator {
             }
         }
         float[] logProbs = new float[b * n];
+        float[] samplingLogProbs = new float[b * n];
+        double[] drawn = new double[b]; // per step: log-prob of the drawn token under the sampling distribution
         boolean[] finished = new boolean[b];
         Random rng = new Random(cfg.seed());
         int steps = 0;
@@ -79,7 +81,7 @@ public final class Generator {
                         last = lm.lastLogits(in, m, null, null);
                     }
                     last = last.to(ScalarType.Float);
-                    long[] next = cfg.sample() ? sample(last, cfg, rng, finished) : greedy(last);
+                    long[] next = cfg.sample() ? sample(last, cfg, rng, finished, drawn) : greedy(last);
                     // log p(next) = logit - logsumexp: no [B, V] log-softmax
                     Tensor lp = last.gather(1, Ops.fromLongs(next, b, 1)).sub(last.logsumexp(new long[] {-1}, true));
                     float[] lps = Ops.toFloats(lp);
@@ -91,6 +93,7 @@ public final class Generator {
                         ids[i * width + len] = next[i];
                         mask[i * width + len] = 1;
                         logProbs[i * n + step] = lps[i];
+                        samplingLogProbs[i * n + step] = cfg.sample() ? (float) drawn[i] : 0f;
                         if (cfg.stopTokenIds().contains(next[i])) {
                             finished[i] = true;
                         }
@@ -112,12 +115,15 @@ public final class Generator {
         }
         int total = p + steps;
         float[] lpOut = new float[b * steps];
+        float[] slpOut = new float[b * steps];
         for (int i = 0; i < b; i++) {
             System.arraycopy(logProbs, i * n, lpOut, i * steps, steps);
+            System.arraycopy(samplingLogProbs, i * n, slpOut, i * steps, steps);
         }
         return new GenerationResult(Ops.fromLongs(columns(ids, b, width, 0, total), b, total),
                 Ops.fromLongs(columns(mask, b, width, 0, total), b, total),
-                org.rlaif4j.kernels.Tensors.fromFloats(lpOut, b, steps), p);
+                org.rlaif4j.kernels.Tensors.fromFloats(lpOut, b, steps), p,
+                org.rlaif4j.kernels.Tensors.fromFloats(slpOut, b, steps));
     }
 
     private static long[] greedy(Tensor last) {
@@ -128,9 +134,10 @@ public final class Generator {
 
     /**
      * Samples one token per unfinished row from softmax(logits / temperature) restricted to the
-     * top-k and then top-p tokens. Rows are drawn in order from one seeded generator.
+     * top-k and then top-p tokens. Rows are drawn in order from one seeded generator. {@code drawn[i]}
+     * receives the log-prob of row i's token under that renormalised distribution.
      */
-    private static long[] sample(Tensor last, GenerationConfig cfg, Random rng, boolean[] finished) {
+    private static long[] sample(Tensor last, GenerationConfig cfg, Random rng, boolean[] finished, double[] drawn) {
         int b = (int) last.size(0);
         int v = (int) last.size(1);
         T_TensorTensor_T sorted = torch.sort(last, -1, true);
@@ -177,6 +184,7 @@ public final class Generator {
                 }
             }
             out[i] = idx[base + chosen];
+            drawn[i] = Math.log(probs[chosen] / kept);
         }
         return out;
     }

@@ -77,6 +77,62 @@ class GeneratorTest {
     }
 
     @Test
+    void samplingLogProbsAreThoseOfTheDistributionTheTokensWereDrawnFrom() {
+        double temp = 0.7;
+        double topP = 0.8;
+        GenerationResult r = new Generator(llama).generate(PROMPTS, GenerationConfig.sampling(8, temp, 0, 1.0, 13));
+        GenerationResult nucleus = new Generator(llama).generate(PROMPTS, GenerationConfig.sampling(8, temp, 0, topP, 13));
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (GenerationResult x : List.of(r, nucleus)) {
+                int p = x.promptLength();
+                int n = x.generatedLength();
+                Tensor logits = llama.logits(x.sequences(), x.attentionMask()).narrow(1, p - 1, n).div(
+                        new org.bytedeco.pytorch.Scalar(temp));                          // [B, N, V] at the temperature
+                float[] all = Ops.toFloats(torch.log_softmax(logits, -1).contiguous());
+                long[] seq = Ops.toLongs(x.sequences());
+                long[] mask = Ops.toLongs(x.attentionMask());
+                float[] got = Ops.toFloats(x.samplingLogProbs());
+                int v = (int) logits.size(2);
+                int w = p + n;
+                for (int i = 0; i < PROMPTS.size(); i++) {
+                    for (int t = 0; t < n; t++) {
+                        if (mask[i * w + p + t] == 0) {
+                            assertEquals(0f, got[i * n + t], "after the stop token");
+                            continue;
+                        }
+                        int base = (i * n + t) * v;
+                        double want = all[base + (int) seq[i * w + p + t]];
+                        if (x == nucleus) { // renormalised over the smallest prefix of the sorted probabilities reaching p
+                            double[] pr = new double[v];
+                            for (int j = 0; j < v; j++) {
+                                pr[j] = Math.exp(all[base + j]);
+                            }
+                            double[] sorted = pr.clone();
+                            java.util.Arrays.sort(sorted);
+                            double cum = 0;
+                            for (int j = v - 1; j >= 0; j--) {
+                                cum += sorted[j];
+                                if (cum >= topP) {
+                                    break;
+                                }
+                            }
+                            want -= Math.log(cum);
+                        }
+                        assertEquals(want, got[i * n + t], 1e-4, (x == r ? "temperature" : "top-p") + " row " + i + " step " + t);
+                    }
+                }
+            }
+        }
+        GenerationResult k1 = new Generator(llama).generate(PROMPTS, GenerationConfig.sampling(6, 0.7, 1, 1.0, 5));
+        for (float f : Ops.toFloats(k1.samplingLogProbs())) {
+            assertEquals(0f, f, 1e-6f, "top-k 1 draws with probability 1");
+        }
+        for (float f : Ops.toFloats(new Generator(llama).generate(PROMPTS, GenerationConfig.greedy(6)).samplingLogProbs())) {
+            assertEquals(0f, f, "greedy");
+        }
+    }
+
+    @Test
     void theSameSeedGivesTheSameSamples() {
         GenerationConfig cfg = GenerationConfig.sampling(16, 1.0, 0, 1.0, 42);
         GenerationResult a = new Generator(gpt2).generate(PROMPTS, cfg);
