@@ -141,6 +141,9 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--overlong-buffer", defaultValue = "0", description = "DAPO soft overlong penalty over the last N "
             + "tokens of --max-new-tokens (0 = off).") double overlongBuffer;
     @Option(names = "--overlong-penalty", defaultValue = "1.0", description = "Penalty at the full budget with --overlong-buffer.") double overlongPenalty;
+    @Option(names = "--tis-cap", defaultValue = "0", description = "Truncated importance sampling: weight each token's "
+            + "policy loss by min(pi_old / pi_sampler, C), pi_sampler the generator's sampling distribution (0 = off; 2 is usual).")
+    double tisCap;
     @Option(names = "--strict", description = "Refuse settings that make the update off-policy (top-k / top-p sampling) "
             + "instead of warning.") boolean strict;
 
@@ -377,6 +380,7 @@ public final class PpoCommand implements Callable<Integer> {
                 .clipRange(clip, clipHigh != null ? clipHigh : clip).dualClip(dualClip)
                 .lossAggregation(aggregation, lossNormConstant != null ? lossNormConstant : Double.NaN)
                 .dynamicSampling(dynamicSampling, maxSamplingRounds).overlongShaping(overlongBuffer, overlongPenalty)
+                .tisCap(tisCap)
                 .kl(parse(KlEstimator.class, klEstimator, "--kl-estimator"), klCoef)
                 .lossKl(parse(KlEstimator.class, lossKlEstimator, "--loss-kl-estimator")).adaptiveKl(targetKl, klHorizon)
                 .shaping(new RewardShaping(missingEosPenalty, normalizeRewards, rewardClip))

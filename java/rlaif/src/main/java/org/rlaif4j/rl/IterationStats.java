@@ -32,7 +32,8 @@ import java.util.Map;
  * @param trainedTokens      sequence tokens pushed through forward and backward in the update
  * @param samplingRounds     rollout rounds sampled (more than 1 only with dynamic sampling)
  * @param uniformGroups      groups of the batch whose rewards are all equal (zero advantage; group modes only)
- * @param rewarderMetrics    the rewarder's counters for this iteration ({@link SequenceRewarder#metrics()})
+ * @param extraMetrics       the rewarder's counters ({@link SequenceRewarder#metrics()}) and the behaviour-policy
+ *                           correction's statistics (sampler_logp_gap, tis_weight_mean, tis_capped_fraction)
  * @param samples            the iteration's completions with their rewards (for sample logs)
  */
 public record IterationStats(int iteration, double rewardRaw, double rewardShaped, double klPerSequence,
@@ -40,10 +41,10 @@ public record IterationStats(int iteration, double rewardRaw, double rewardShape
         double valueLoss, double clipFraction, double approxKl, double ratioMean, double gradNorm,
         double explainedVariance, int minibatches, int skippedMinibatches, boolean earlyStopped, double generationSeconds,
         double scoringSeconds, double trainingSeconds, long generatedTokens, long sequenceTokens, long trainedTokens,
-        int samplingRounds, int uniformGroups, Map<String, Number> rewarderMetrics, List<Scored> samples) {
+        int samplingRounds, int uniformGroups, Map<String, Number> extraMetrics, List<Scored> samples) {
 
     public IterationStats {
-        rewarderMetrics = Map.copyOf(rewarderMetrics);
+        extraMetrics = Map.copyOf(extraMetrics);
         samples = List.copyOf(samples);
     }
 
@@ -79,7 +80,7 @@ public record IterationStats(int iteration, double rewardRaw, double rewardShape
         m.put("training_s", trainingSeconds);
         m.put("sampling_rounds", samplingRounds);
         m.put("uniform_groups", uniformGroups);
-        rewarderMetrics.forEach(m::put);
+        extraMetrics.forEach(m::put);
         m.put("rss_mb", org.bytedeco.javacpp.Pointer.physicalBytes() / 1048576.0);
         return m;
     }

@@ -45,7 +45,7 @@ final class PpoObjective {
      * unless the KL term is in the loss.
      */
     record MicroBatch(Tensor seq, Tensor attn, int promptLength, Tensor targets, Tensor mask, Tensor oldLogp,
-            Tensor refLogp, Tensor advantages, Tensor oldValues, Tensor returns) {}
+            Tensor refLogp, Tensor advantages, Tensor oldValues, Tensor returns, Tensor isWeights) {}
 
     /** Forward, loss and backward; returns the kernel's statistics of this micro-batch. */
     PpoStats lossAndBackward(MicroBatch mb, PpoConfig cfg) {

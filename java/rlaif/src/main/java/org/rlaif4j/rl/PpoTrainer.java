@@ -17,6 +17,7 @@ import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.GenerationConfig;
 import org.rlaif4j.model.GenerationResult;
 import org.rlaif4j.model.Generator;
+import org.rlaif4j.model.Ops;
 import org.rlaif4j.model.ScalarHeadModel;
 import org.rlaif4j.data.Prompt;
 import org.rlaif4j.model.PromptFormat;
@@ -244,10 +245,9 @@ public final class PpoTrainer {
      */
     private Sampled sampleDynamically() {
         int k = cfg.samplesPerPrompt();
-        List<Completion> kept = new ArrayList<>();
-        List<Completion> setAside = new ArrayList<>();
-        List<Float> keptRewards = new ArrayList<>();
-        List<Float> setAsideRewards = new ArrayList<>();
+        record Row(Completion completion, float[] samplingLogProbs, float reward) {}
+        List<Row> kept = new ArrayList<>();
+        List<Row> setAside = new ArrayList<>();
         int rounds = 0;
         while (kept.size() < cfg.rows() && rounds < cfg.maxSamplingRounds()) {
             Rollout r;
@@ -260,24 +260,21 @@ public final class PpoTrainer {
             }
             float[] task = taskRewards(score(r.completions()), r.lengths());
             for (int g = 0; g < r.rows() / k; g++) {
-                boolean uniform = GroupAdvantages.uniform(task, k, g);
-                for (int j = 0; j < k; j++) {
-                    (uniform ? setAside : kept).add(r.completions().get(g * k + j));
-                    (uniform ? setAsideRewards : keptRewards).add(task[g * k + j]);
+                List<Row> to = GroupAdvantages.uniform(task, k, g) ? setAside : kept;
+                for (int i = g * k; i < (g + 1) * k; i++) {
+                    to.add(new Row(r.completions().get(i), r.samplingLogProbs().get(i), task[i]));
                 }
             }
             rounds++;
         }
-        List<Completion> rows = new ArrayList<>(kept.subList(0, Math.min(kept.size(), cfg.rows())));
-        List<Float> rewards = new ArrayList<>(keptRewards.subList(0, rows.size()));
-        int missing = cfg.rows() - rows.size();
-        rows.addAll(setAside.subList(0, missing));
-        rewards.addAll(setAsideRewards.subList(0, missing));
-        float[] task = new float[rewards.size()];
+        List<Row> rows = new ArrayList<>(kept.subList(0, Math.min(kept.size(), cfg.rows())));
+        rows.addAll(setAside.subList(0, cfg.rows() - rows.size()));
+        float[] task = new float[rows.size()];
         for (int i = 0; i < task.length; i++) {
-            task[i] = rewards.get(i);
+            task[i] = rows.get(i).reward();
         }
-        return new Sampled(Rollout.fromCompletions(rows, padId), task, rounds);
+        return new Sampled(Rollout.fromCompletions(rows.stream().map(Row::completion).toList(),
+                rows.stream().map(Row::samplingLogProbs).toList(), padId), task, rounds);
     }
 
     private Rollout rollout(List<String> prompts, long seed) {
@@ -296,17 +293,19 @@ public final class PpoTrainer {
         GenerationResult g = new Generator(policy).generate(promptIds, gen);
         int b = promptIds.size();
         List<Completion> completions = new ArrayList<>(b);
+        List<float[]> samplingLogProbs = new ArrayList<>(b);
         boolean[] truncated = new boolean[b];
         int[] lengths = new int[b];
         for (int i = 0; i < b; i++) {
             long[] resp = g.generatedTokens(i);
+            samplingLogProbs.add(g.generatedSamplingLogProbs(i));
             lengths[i] = resp.length;
             truncated[i] = resp.length == 0 || !stopTokens.contains(resp[resp.length - 1]);
             completions.add(new Completion(promptsByKey.get(rowPrompts.get(i)).asText(), tokenizer.decode(resp),
                     promptIds.get(i), resp, truncated[i]));
         }
         return new Rollout(completions, g.sequences(), g.attentionMask(), g.promptLength(), g.generatedLength(), truncated,
-                lengths);
+                lengths, samplingLogProbs);
     }
 
     private float[] score(List<Completion> completions) {
@@ -368,11 +367,16 @@ public final class PpoTrainer {
             }
         }
 
+        // Behaviour-policy correction: how far the sampler's log-probs are from the scored ones, and
+        // (tisCap > 0) the truncated importance weights min(pi_old / pi_sampler, cap) per token.
+        Map<String, Number> extra = new LinkedHashMap<>(rewarder.metrics());
+        Tensor isWeights = behaviourCorrection(rollout.samplingLogProbTensor(), old.logp(), mask, extra);
+
         // 4. PPO epochs.
         PpoUpdate.Stats u = new PpoUpdate(cfg, optimizer, trainableParameters(),
                 new PpoObjective(policy, valueModel, sharedValue, cfg.lossPath(), cfg.temperature()), dp)
                 .run(new PpoUpdate.Batch(seq, attn, p, targets, mask, old.logp(), refForLoss, advantages, values, returns,
-                        lengths), iteration, beta);
+                        lengths, isWeights), iteration, beta);
         long t3 = System.nanoTime();
 
         skippedMinibatches += u.skipped();
@@ -403,7 +407,36 @@ public final class PpoTrainer {
                 u.valueLoss(), u.clipFraction(), u.approxKl(), u.ratioMean(), u.gradNorm(),
                 values == null ? Double.NaN : explainedVariance(values, returns, mask), u.minibatches(), u.skipped(), u.earlyStopped(),
                 generationSeconds, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (long) tot[3], (long) tot[6],
-                u.trainedRows() * (p + n), samplingRounds, (int) tot[7], rewarder.metrics(), samples);
+                u.trainedRows() * (p + n), samplingRounds, (int) tot[7], extra, samples);
+    }
+
+    /**
+     * Logs {@code sampler_logp_gap}, the mean over all ranks' valid tokens of oldLogp - samplerLogp
+     * (0 when the generator samples exactly the scored distribution; the KV cache, the dtype and
+     * top-k / top-p move it), and with {@code tisCap > 0} returns the TIS weights
+     * {@code min(exp(oldLogp - samplerLogp), tisCap)} (0 where masked), logging their mean and the
+     * fraction of tokens at the cap. Null without TIS.
+     */
+    private Tensor behaviourCorrection(Tensor samplerLogp, Tensor oldLogp, Tensor mask, Map<String, Number> extra) {
+        if (samplerLogp == null) {
+            if (cfg.tisCap() > 0) {
+                throw new IllegalArgumentException("tisCap: expected rollouts with the sampler's log-probs, found none");
+            }
+            return null;
+        }
+        Tensor gap = oldLogp.sub(samplerLogp).mul(mask.to(ScalarType.Float)).contiguous();
+        extra.put("sampler_logp_gap", ranks.stats(gap, mask).mean());
+        if (cfg.tisCap() <= 0) {
+            return null;
+        }
+        Tensor w = gap.clamp(new org.bytedeco.pytorch.ScalarOptional(Ops.scalar(-20.0)),
+                new org.bytedeco.pytorch.ScalarOptional(Ops.scalar(20.0))).exp()
+                .clamp(new org.bytedeco.pytorch.ScalarOptional(), new org.bytedeco.pytorch.ScalarOptional(Ops.scalar(cfg.tisCap())))
+                .mul(mask.to(ScalarType.Float)).contiguous();
+        Tensor capped = w.ge(Ops.scalar(cfg.tisCap())).logical_and(mask).to(ScalarType.Float).contiguous();
+        extra.put("tis_weight_mean", ranks.stats(w, mask).mean());
+        extra.put("tis_capped_fraction", ranks.stats(capped, mask).mean());
+        return w;
     }
 
     private List<Tensor> trainableParameters() {

@@ -41,6 +41,9 @@ import org.rlaif4j.kernels.PpoConfig.KlEstimator;
  * topped up with filtered groups, counted in the metrics); {@code overlongBuffer > 0} adds the
  * soft length penalty {@code overlongPenalty * min(0, (maxNewTokens - overlongBuffer - L) /
  * overlongBuffer)} to a response of L tokens.
+ *
+ * <p>{@code tisCap > 0}: truncated importance sampling weights {@code min(pi_old / pi_sampler, tisCap)}
+ * per token, pi_sampler being the distribution the generator drew from.
  */
 public record PpoTrainingConfig(
         int batchPrompts, int samplesPerPrompt, int maxNewTokens, double temperature, int topK, double topP,
@@ -52,7 +55,7 @@ public record PpoTrainingConfig(
         RewardShaping shaping, AdvantageMode advantageMode, ValueMode valueMode, LossPath lossPath, long seed,
         double clipHigh, double dualClip, Aggregation lossAggregation, double lossNormConstant,
         boolean dynamicSampling, int maxSamplingRounds, double overlongBuffer, double overlongPenalty,
-        KlEstimator lossKlEstimator) {
+        KlEstimator lossKlEstimator, double tisCap) {
 
     public PpoTrainingConfig {
         stopTokenIds = Set.copyOf(stopTokenIds);
@@ -110,6 +113,9 @@ public record PpoTrainingConfig(
                     + " tokens, found " + overlongBuffer);
         }
         nonNegative(overlongPenalty, "overlongPenalty");
+        if (!(tisCap == 0 || (Double.isFinite(tisCap) && tisCap >= 1))) {
+            throw new IllegalArgumentException("tisCap: expected 0 (off) or a finite cap >= 1, found " + tisCap);
+        }
     }
 
     /**
@@ -165,6 +171,7 @@ public record PpoTrainingConfig(
         b.lossNormConstant = lossNormConstant; b.dynamicSampling = dynamicSampling;
         b.maxSamplingRounds = maxSamplingRounds; b.overlongBuffer = overlongBuffer; b.overlongPenalty = overlongPenalty;
         b.lossKlEstimator = lossKlEstimator;
+        b.tisCap = tisCap;
         return b;
     }
 
@@ -195,6 +202,7 @@ public record PpoTrainingConfig(
         private int maxSkippedMinibatches = 10;
         private KlEstimator klEstimator = KlEstimator.K1;
         private KlEstimator lossKlEstimator = KlEstimator.K3;
+        private double tisCap = 0;
         private double klCoef = 0.05;
         private double targetKl = 0.0;
         private double klHorizon = 10_000;
@@ -338,6 +346,16 @@ public record PpoTrainingConfig(
             return this;
         }
 
+        /**
+         * Truncated importance sampling (Yao et al. 2025): each token's policy term is weighted by
+         * {@code min(exp(oldLogp - samplerLogp), cap)}, correcting for the sampler (the KV-cache
+         * generator in its dtype, top-k / top-p) not being exactly the policy the update scores. 0 = off.
+         */
+        public Builder tisCap(double cap) {
+            tisCap = cap;
+            return this;
+        }
+
         /** The KL estimator of the loss term of GRPO and Dr. GRPO (k3 by default; k2's gradient is the true KL's). */
         public Builder lossKl(KlEstimator estimator) {
             lossKlEstimator = estimator;
@@ -392,7 +410,7 @@ public record PpoTrainingConfig(
                     lossAggregation != null ? lossAggregation
                             : mode == AdvantageMode.DR_GRPO ? Aggregation.TOKEN_SUM_NORM : Aggregation.TOKEN_MEAN,
                     Double.isNaN(lossNormConstant) ? maxNewTokens : lossNormConstant,
-                    dynamicSampling, maxSamplingRounds, overlongBuffer, overlongPenalty, lossKlEstimator);
+                    dynamicSampling, maxSamplingRounds, overlongBuffer, overlongPenalty, lossKlEstimator, tisCap);
         }
     }
 

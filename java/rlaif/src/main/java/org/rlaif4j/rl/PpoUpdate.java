@@ -53,7 +53,13 @@ final class PpoUpdate {
      * {@code returns} only with a critic; {@code lengths} the valid tokens per row.
      */
     record Batch(Tensor seq, Tensor attn, int promptLength, Tensor targets, Tensor mask, Tensor oldLogp, Tensor refLogp,
-            Tensor advantages, Tensor oldValues, Tensor returns, int[] lengths) {}
+            Tensor advantages, Tensor oldValues, Tensor returns, int[] lengths, Tensor isWeights) {
+
+        Batch(Tensor seq, Tensor attn, int promptLength, Tensor targets, Tensor mask, Tensor oldLogp, Tensor refLogp,
+                Tensor advantages, Tensor oldValues, Tensor returns, int[] lengths) {
+            this(seq, attn, promptLength, targets, mask, oldLogp, refLogp, advantages, oldValues, returns, lengths, null);
+        }
+    }
 
     /** Means over the minibatches that ran; {@code trainedRows} counts all ranks' rows. */
     record Stats(double policyLoss, double valueLoss, double clipFraction, double approxKl, double ratioMean,
@@ -198,7 +204,7 @@ final class PpoUpdate {
         return new PpoObjective.MicroBatch(b.seq().index_select(0, idx), b.attn().index_select(0, idx), b.promptLength(),
                 b.targets().index_select(0, idx), b.mask().index_select(0, idx), b.oldLogp().index_select(0, idx),
                 pick(b.refLogp(), idx), b.advantages().index_select(0, idx), pick(b.oldValues(), idx),
-                pick(b.returns(), idx));
+                pick(b.returns(), idx), pick(b.isWeights(), idx));
     }
 
     private static Tensor pick(Tensor t, Tensor idx) {

@@ -15,9 +15,11 @@ import org.rlaif4j.model.Ops;
  * @param generatedLength  N: the padded response width
  * @param truncated        per row: no stop token within the budget
  * @param lengths          per row: response tokens
+ * @param samplingLogProbs per row, the log-probs of its response tokens under the distribution they
+ *                         were drawn from (the behaviour policy's), or null when not known
  */
 record Rollout(List<Completion> completions, Tensor seq, Tensor attn, int promptLength, int generatedLength,
-        boolean[] truncated, int[] lengths) {
+        boolean[] truncated, int[] lengths, List<float[]> samplingLogProbs) {
 
     int rows() {
         return lengths.length;
@@ -29,7 +31,7 @@ record Rollout(List<Completion> completions, Tensor seq, Tensor attn, int prompt
      * Rows keep their tokens, so their scores equal those of the batches they were sampled in up to
      * floating-point rounding (the positions come from the attention mask).
      */
-    static Rollout fromCompletions(List<Completion> completions, long padId) {
+    static Rollout fromCompletions(List<Completion> completions, List<float[]> samplingLogProbs, long padId) {
         int b = completions.size();
         if (b == 0) {
             throw new IllegalArgumentException("completions: expected at least one, found none");
@@ -61,7 +63,24 @@ record Rollout(List<Completion> completions, Tensor seq, Tensor attn, int prompt
             lengths[i] = c.responseIds().length;
         }
         return new Rollout(List.copyOf(completions), Ops.fromLongs(seq, b, p + n), Ops.fromLongs(attn, b, p + n), p, n,
-                truncated, lengths);
+                truncated, lengths, samplingLogProbs == null ? null : List.copyOf(samplingLogProbs));
+    }
+
+    /**
+     * {@code [B, N]} float32 behaviour log-probs at the response tokens, 0 elsewhere; null when
+     * not known.
+     */
+    Tensor samplingLogProbTensor() {
+        if (samplingLogProbs == null) {
+            return null;
+        }
+        int n = generatedLength;
+        float[] out = new float[rows() * n];
+        for (int i = 0; i < rows(); i++) {
+            float[] lp = samplingLogProbs.get(i);
+            System.arraycopy(lp, 0, out, i * n, Math.min(n, lp.length));
+        }
+        return org.rlaif4j.kernels.Tensors.fromFloats(out, rows(), n);
     }
 
     /** Rows {@code from} (inclusive) to {@code to} (exclusive), same widths (new tensors, in the caller's scope). */
@@ -74,6 +93,7 @@ record Rollout(List<Completion> completions, Tensor seq, Tensor attn, int prompt
         Tensor index = Ops.fromLongs(idx, idx.length);
         return new Rollout(List.copyOf(completions.subList(from, to)), seq.index_select(0, index),
                 attn.index_select(0, index), promptLength, generatedLength,
-                Arrays.copyOfRange(truncated, from, to), Arrays.copyOfRange(lengths, from, to));
+                Arrays.copyOfRange(truncated, from, to), Arrays.copyOfRange(lengths, from, to),
+                samplingLogProbs == null ? null : List.copyOf(samplingLogProbs.subList(from, to)));
     }
 }

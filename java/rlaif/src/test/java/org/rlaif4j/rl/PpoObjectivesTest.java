@@ -88,6 +88,18 @@ class PpoObjectivesTest {
     }
 
     @Test
+    void theSamplersLogProbGapShowsTopKAsOffPolicy() {
+        PpoTrainingConfig onPolicy = TinyRl.baseConfig().rollout(4, 2, 6).update(1, 8, 1).advantageMode(AdvantageMode.GRPO)
+                .build();
+        double exact = trainer(onPolicy, HALF_UNIFORM).iterate().extraMetrics().get("sampler_logp_gap").doubleValue();
+        assertEquals(0, exact, 1e-4, "float32, temperature 1: the generator samples the distribution the update scores");
+        double topK = trainer(onPolicy.toBuilder().sampling(1.0, 3, 1.0).build(), HALF_UNIFORM).iterate().extraMetrics()
+                .get("sampler_logp_gap").doubleValue();
+        assertTrue(topK < -1e-2, "top-k 3 renormalises over 3 of 12 tokens, so pi_old < pi_sampler: " + topK);
+        assertMessage("tisCap", () -> TinyRl.baseConfig().tisCap(0.5).build());
+    }
+
+    @Test
     void dynamicSamplingFillsTheBatchWithGroupsThatHaveRewardVariance() {
         PpoTrainingConfig plain = TinyRl.baseConfig().rollout(4, 2, 6).update(1, 8, 1)
                 .advantageMode(AdvantageMode.GRPO).build();

@@ -73,7 +73,7 @@ class PpoPathsTest {
         long b = seq.size(0);
         return new Setup(policy, value, new PpoObjective.MicroBatch(seq, attn, p, targets, mask, Tensors.fromFloats(old, b, n),
                 Tensors.fromFloats(ref, b, n), Tensors.fromFloats(adv, b, n), Tensors.fromFloats(oldV, b, n),
-                Tensors.fromFloats(ret, b, n)));
+                Tensors.fromFloats(ret, b, n), null));
     }
 
     @Test
