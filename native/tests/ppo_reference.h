@@ -19,6 +19,7 @@
 struct PpoData {
     int64_t B = 0, T = 0;
     std::vector<float> logp, old_logp, adv, ref, values, old_values, returns, entropy;  // optional ones empty
+    std::vector<float> isw;  // importance weights, optional
     std::vector<uint8_t> mask;
 };
 
@@ -34,10 +35,11 @@ struct PpoReference {
 
 inline double ref_row_weight(const rlaif_ppo_options &o, int64_t n, int64_t N, int64_t R) {
     if (n == 0) return 0.0;
+    const double rows = o.row_norm > 0 ? o.row_norm : double(R);
     switch (o.aggregation) {
         case RLAIF_PPO_AGG_TOKEN_MEAN: return 1.0 / N;
-        case RLAIF_PPO_AGG_SEQ_MEAN_TOKEN_MEAN: return 1.0 / (double(R) * n);
-        case RLAIF_PPO_AGG_SEQ_MEAN_TOKEN_SUM: return 1.0 / R;
+        case RLAIF_PPO_AGG_SEQ_MEAN_TOKEN_MEAN: return 1.0 / (rows * n);
+        case RLAIF_PPO_AGG_SEQ_MEAN_TOKEN_SUM: return 1.0 / rows;
         default: return 1.0 / o.norm_constant;
     }
 }
@@ -45,6 +47,8 @@ inline double ref_row_weight(const rlaif_ppo_options &o, int64_t n, int64_t N, i
 inline PpoReference ppo_reference(const PpoData &d, const rlaif_ppo_options &o) {
     const double bound = 20.0, lo = 1.0 - o.eps_low, hi = 1.0 + o.eps_high;
     const bool has_ref = !d.ref.empty(), has_values = !d.values.empty(), has_ent = !d.entropy.empty();
+    const bool has_isw = !d.isw.empty();
+    const bool gspo = o.policy_loss == RLAIF_PPO_POLICY_GSPO, cispo = o.policy_loss == RLAIF_PPO_POLICY_CISPO;
     const size_t n = static_cast<size_t>(d.B * d.T);
     PpoReference out;
     out.g_logp.assign(n, 0.0);
@@ -63,25 +67,51 @@ inline PpoReference ppo_reference(const PpoData &d, const rlaif_ppo_options &o) 
     double rmin = std::numeric_limits<double>::infinity(), rmax = -rmin;
     for (int64_t b = 0; b < d.B; ++b) {
         const double w = ref_row_weight(o, counts[b], N, R);
+        // GSPO: the row's mean logratio and its ratio s; the row's d loss / d s * s, summed below.
+        double slr = 0;
+        for (int64_t t = 0; t < d.T; ++t)
+            if (d.mask[b * d.T + t]) slr += double(d.logp[b * d.T + t]) - d.old_logp[b * d.T + t];
+        slr = counts[b] > 0 ? slr / counts[b] : 0.0;
+        const double s_row = std::exp(std::clamp(slr, -bound, bound));
+        double row_coef = 0, row_scale = 0;
         for (int64_t t = 0; t < d.T; ++t) {
             const size_t i = static_cast<size_t>(b * d.T + t);
             if (!d.mask[i]) continue;
             const double A = d.adv[i], raw = double(d.logp[i]) - d.old_logp[i];
             const double lr = std::clamp(raw, -bound, bound);
-            const double r = std::exp(lr);
-            // Policy: the clipped objective binds when it is the smaller one, i.e. above for
-            // A > 0 and below for A < 0; then d pg / d r = 0, else -A.
-            const bool binds_high = A > 0 && r > hi, binds_low = A < 0 && r < lo;
-            double pg = (binds_high || binds_low) ? -A * std::clamp(r, lo, hi) : -A * r;
-            double dpg_dr = (binds_high || binds_low) ? 0.0 : -A;
-            const bool dual_binds = o.dual_clip != 0 && A < 0 && pg > -A * o.dual_clip;
-            if (dual_binds) {
-                pg = -A * o.dual_clip;
-                dpg_dr = 0.0;
-            }
+            const double rt = std::exp(lr);
+            const double r = gspo ? s_row : rt;
+            const double wis = has_isw ? d.isw[i] : 1.0;
+            bool binds_high, binds_low, dual_binds = false;
+            double pg, g, scale;
             const double dlr = std::fabs(raw) <= bound ? 1.0 : 0.0;
-            double g = w * dpg_dr * r * dlr;
-            double scale = w * std::fabs(A) * r;
+            if (cispo) {
+                // A constant weight clamp(r) on -A logp: d pg / d logp = -A clamp(r).
+                binds_high = r > hi, binds_low = r < lo;
+                pg = wis * -A * std::clamp(r, lo, hi) * d.logp[i];
+                g = w * wis * -A * std::clamp(r, lo, hi);
+                scale = w * wis * std::fabs(A) * r;
+            } else {
+                // Policy: the clipped objective binds when it is the smaller one, i.e. above for
+                // A > 0 and below for A < 0; then d pg / d r = 0, else -A.
+                binds_high = A > 0 && r > hi, binds_low = A < 0 && r < lo;
+                pg = (binds_high || binds_low) ? -A * std::clamp(r, lo, hi) : -A * r;
+                double dpg_dr = (binds_high || binds_low) ? 0.0 : -A;
+                dual_binds = o.dual_clip != 0 && A < 0 && pg > -A * o.dual_clip;
+                if (dual_binds) {
+                    pg = -A * o.dual_clip;
+                    dpg_dr = 0.0;
+                }
+                pg *= wis;
+                if (gspo) {
+                    row_coef += w * wis * dpg_dr * r;
+                    row_scale += w * wis * std::fabs(A) * r;
+                    g = 0, scale = 0;
+                } else {
+                    g = w * wis * dpg_dr * r * dlr;
+                    scale = w * wis * std::fabs(A) * r;
+                }
+            }
             double kl = 0;
             if (has_ref) {
                 const double dd = double(d.ref[i]) - d.logp[i];
@@ -132,15 +162,24 @@ inline PpoReference ppo_reference(const PpoData &d, const rlaif_ppo_options &o) 
             high += binds_high;
             dual += dual_binds;
             k2 += 0.5 * lr * lr;
-            k3 += (r - 1.0) - lr;
+            k3 += (rt - 1.0) - lr;
             rsum += r;
             rmin = std::min(rmin, r);
             rmax = std::max(rmax, r);
             bool any_nan = std::isnan(d.logp[i]) || std::isnan(d.old_logp[i]) || std::isnan(d.adv[i]) ||
                            (has_ref && std::isnan(d.ref[i])) || (has_ent && std::isnan(d.entropy[i])) ||
                            (has_values && (std::isnan(d.values[i]) || std::isnan(d.old_values[i]) ||
-                                           std::isnan(d.returns[i])));
+                                           std::isnan(d.returns[i]))) || (has_isw && std::isnan(d.isw[i]));
             nan += any_nan;
+        }
+        if (gspo && counts[b] > 0) {  // through s = exp(clamp(slr)) and the mean: the same on every valid token
+            const double per_token = std::fabs(slr) <= bound ? row_coef / counts[b] : 0.0;
+            for (int64_t t = 0; t < d.T; ++t) {
+                const size_t i = static_cast<size_t>(b * d.T + t);
+                if (!d.mask[i]) continue;
+                out.g_logp[i] += per_token;
+                out.scale_logp[i] += row_scale / counts[b];
+            }
         }
     }
     const double q = std::numeric_limits<double>::quiet_NaN();
@@ -229,6 +268,35 @@ inline PpoData make_ppo_data(int64_t B, int64_t T, rt::MaskKind mk, const rlaif_
         }
     }
     return d;
+}
+
+// GSPO: shifts a row's old log-probs until its sequence ratio s keeps away from
+// the clip edges (and the dual-clip level), where float32 could pick the other side.
+inline void gspo_avoid_kinks(PpoData &d, const rlaif_ppo_options &o) {
+    for (int64_t b = 0; b < d.B; ++b) {
+        for (int tries = 0; tries < 100; ++tries) {
+            double slr = 0;
+            int64_t n = 0;
+            for (int64_t t = 0; t < d.T; ++t)
+                if (d.mask[b * d.T + t]) slr += double(d.logp[b * d.T + t]) - d.old_logp[b * d.T + t], ++n;
+            if (n == 0) break;
+            slr /= n;
+            const double s = std::exp(std::clamp(slr, -20.0, 20.0)), m = 2e-3;
+            bool near = std::fabs(s - (1 - o.eps_low)) < m || std::fabs(s - (1 + o.eps_high)) < m ||
+                        std::fabs(std::fabs(slr) - 20.0) < m || (o.dual_clip != 0 && std::fabs(s - o.dual_clip) < m);
+            if (!near) break;
+            for (int64_t t = 0; t < d.T; ++t)
+                if (d.mask[b * d.T + t]) d.old_logp[b * d.T + t] -= 0.01f;
+        }
+    }
+}
+
+// Importance weights in [0, 2] at valid tokens (some exactly 0), NaN where masked.
+inline void add_isw(PpoData &d, std::mt19937_64 &rng) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    d.isw.assign(d.mask.size(), std::numeric_limits<float>::quiet_NaN());
+    for (size_t i = 0; i < d.mask.size(); ++i)
+        if (d.mask[i]) d.isw[i] = unit(rng) < 0.1 ? 0.0f : static_cast<float>(2.0 * unit(rng));
 }
 
 #endif

@@ -26,8 +26,8 @@ int main() {
     rt::check(rlaif_gae_cuda(RLAIF_DTYPE_F32, nullptr, nullptr, nullptr, nullptr, 1, 1, 0.9f, 0.9f, nullptr, nullptr,
                              nullptr, nullptr) == RLAIF_ERR_NO_CUDA, "stub gae returns RLAIF_ERR_NO_CUDA");
     rt::check(rlaif_ppo_loss_cuda(RLAIF_DTYPE_F32, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                  nullptr, nullptr, 1, 1, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                  nullptr) == RLAIF_ERR_NO_CUDA, "stub ppo loss returns RLAIF_ERR_NO_CUDA");
+                                  nullptr, nullptr, nullptr, 1, 1, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                  nullptr, nullptr) == RLAIF_ERR_NO_CUDA, "stub ppo loss returns RLAIF_ERR_NO_CUDA");
     if (rt::failures() != 0) return 1;
     std::printf("test_cuda: SKIPPED (library built without CUDA kernels)\n");
     return kSkip;
@@ -159,36 +159,46 @@ rlaif_ppo_options ppo_options(int aggregation) {
 
 // The same token math runs on both sides (src/common/ppo_token.h); only expf (a
 // few ulps apart), nvcc's fused multiply-adds and the order of the float64 sums differ.
-void ppo_case(int64_t B, int64_t T, rt::MaskKind mk, int aggregation, std::mt19937_64 &rng) {
-    const rlaif_ppo_options o = ppo_options(aggregation);
-    const PpoData d = make_ppo_data(B, T, mk, o, true, true, true, rng);
+// policy != CLIP also exercises the importance weights and the row divisor.
+void ppo_case(int64_t B, int64_t T, rt::MaskKind mk, int aggregation, std::mt19937_64 &rng,
+              int policy = RLAIF_PPO_POLICY_CLIP) {
+    rlaif_ppo_options o = ppo_options(aggregation);
+    o.policy_loss = policy;
+    if (policy == RLAIF_PPO_POLICY_GSPO) o.eps_low = 0.003, o.eps_high = 0.004;
+    if (policy == RLAIF_PPO_POLICY_CISPO) o.dual_clip = 0.0;
+    if (policy != RLAIF_PPO_POLICY_CLIP) o.row_norm = 0.5 * static_cast<double>(B);
+    PpoData d = make_ppo_data(B, T, mk, o, true, true, true, rng);
+    if (policy == RLAIF_PPO_POLICY_GSPO) gspo_avoid_kinks(d, o);
+    if (policy != RLAIF_PPO_POLICY_CLIP) add_isw(d, rng);
     const size_t n = static_cast<size_t>(B * T);
     std::vector<float> cgl(n), cgv(n), cge(n);
     double cst[RLAIF_PPO_NUM_STATS];
     std::vector<char> cws(static_cast<size_t>(rlaif_ppo_loss_workspace_bytes(B, T)) + 16);
     rt::check(rlaif_ppo_loss(RLAIF_DTYPE_F32, d.logp.data(), d.old_logp.data(), d.adv.data(), d.mask.data(),
-                             d.ref.data(), d.values.data(), d.old_values.data(), d.returns.data(), d.entropy.data(), B,
-                             T, &o, cgl.data(), cgv.data(), cge.data(), cst, cws.data()) == RLAIF_OK,
+                             d.ref.data(), d.values.data(), d.old_values.data(), d.returns.data(), d.entropy.data(),
+                             d.isw.empty() ? nullptr : d.isw.data(), B, T, &o, cgl.data(), cgv.data(), cge.data(), cst,
+                             cws.data()) == RLAIF_OK,
               "ppo cpu status");
     float *dl = to_device(d.logp), *dol = to_device(d.old_logp), *da = to_device(d.adv), *dr = to_device(d.ref);
     float *dv = to_device(d.values), *dov = to_device(d.old_values), *dret = to_device(d.returns);
     float *de = to_device(d.entropy);
+    float *dis = d.isw.empty() ? nullptr : to_device(d.isw);
     const std::vector<float> garbage(n, NAN);  // outputs start as NaN: every element must be written
     float *dgl = to_device(garbage), *dgv = to_device(garbage), *dge = to_device(garbage);
     uint8_t *dm = to_device(d.mask);
     double *dst = to_device(std::vector<double>(RLAIF_PPO_NUM_STATS, 0.0));
     uint8_t *dws = to_device(std::vector<uint8_t>(static_cast<size_t>(rlaif_ppo_loss_cuda_workspace_bytes(B, T))));
     auto call = [&] {
-        return rlaif_ppo_loss_cuda(RLAIF_DTYPE_F32, dl, dol, da, dm, dr, dv, dov, dret, de, B, T, &o, dgl, dgv, dge,
-                                   dst, dws, nullptr);
+        return rlaif_ppo_loss_cuda(RLAIF_DTYPE_F32, dl, dol, da, dm, dr, dv, dov, dret, de, dis, B, T, &o, dgl, dgv,
+                                   dge, dst, dws, nullptr);
     };
     rt::check(call() == RLAIF_OK, "ppo_loss_cuda status: " + std::string(rlaif_cuda_last_error()));
     CUDA_OK(cudaDeviceSynchronize());
     const auto gst = to_host(dst, RLAIF_PPO_NUM_STATS);
     const auto ggl = to_host(dgl, n), ggv = to_host(dgv, n), gge = to_host(dge, n);
     char what[160];
-    std::snprintf(what, sizeof what, "ppo_loss B=%lld T=%lld %s agg=%d", static_cast<long long>(B),
-                  static_cast<long long>(T), rt::name(mk), aggregation);
+    std::snprintf(what, sizeof what, "ppo_loss B=%lld T=%lld %s agg=%d policy=%d", static_cast<long long>(B),
+                  static_cast<long long>(T), rt::name(mk), aggregation, policy);
     // Statistics: counts exact; the loss terms to float32 rounding of their summands (which may
     // cancel), the other sums to that of their value.
     const PpoReference ref = ppo_reference(d, o);
@@ -231,8 +241,8 @@ void ppo_case(int64_t B, int64_t T, rt::MaskKind mk, int aggregation, std::mt199
                 "GB/s=%.1f\n",
                 what, max_err, ev, std::fabs(gst[RLAIF_PPO_STAT_LOSS] - cst[RLAIF_PPO_STAT_LOSS]), ms, gbs);
     for (void *p : {(void *)dl, (void *)dol, (void *)da, (void *)dr, (void *)dv, (void *)dov, (void *)dret, (void *)de,
-                    (void *)dgl, (void *)dgv, (void *)dge, (void *)dm, (void *)dst, (void *)dws})
-        cudaFree(p);
+                    (void *)dgl, (void *)dgv, (void *)dge, (void *)dm, (void *)dst, (void *)dws, (void *)dis})
+        if (p != nullptr) cudaFree(p);
 }
 
 void logprobs_case(int64_t N, int64_t V, float temp, int64_t K, std::mt19937_64 &rng) {
@@ -321,6 +331,12 @@ int main() {
         for (auto mk : {rt::MaskKind::AllTrue, rt::MaskKind::Holes, rt::MaskKind::AllFalse})
             for (int agg = 0; agg < 4; ++agg)
                 if (agg == 0 || s[0] * s[1] <= 256 * 1024) ppo_case(s[0], s[1], mk, agg, rng);
+    // GSPO (per-row ratio, row reduction and broadcast) and CISPO, with importance weights and row_norm.
+    for (int policy : {RLAIF_PPO_POLICY_GSPO, RLAIF_PPO_POLICY_CISPO})
+        for (auto &s : ppo_shapes)
+            for (auto mk : {rt::MaskKind::AllTrue, rt::MaskKind::Holes, rt::MaskKind::AllFalse})
+                for (int agg : {RLAIF_PPO_AGG_TOKEN_MEAN, RLAIF_PPO_AGG_SEQ_MEAN_TOKEN_MEAN})
+                    if (agg == 0 || s[0] * s[1] <= 256 * 1024) ppo_case(s[0], s[1], mk, agg, rng, policy);
     copy_bandwidth(512LL * 4096 * 17 / 2);
     return rt::finish("test_cuda");
 }

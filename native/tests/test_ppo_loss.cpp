@@ -46,8 +46,8 @@ Output run_f32(const PpoData &d, const rlaif_ppo_options &o, bool grads = true) 
     std::vector<char> ws(static_cast<size_t>(rlaif_ppo_loss_workspace_bytes(d.B, d.T)) + 16);
     auto gp = [&](std::vector<float> &g) -> void * { return grads && !g.empty() ? g.data() : nullptr; };
     out.status = rlaif_ppo_loss(RLAIF_DTYPE_F32, d.logp.data(), d.old_logp.data(), d.adv.data(), d.mask.data(),
-                                opt(d.ref), opt(d.values), opt(d.old_values), opt(d.returns), opt(d.entropy), d.B,
-                                d.T, &o, gp(out.g_logp), gp(out.g_values), gp(out.g_entropy), out.stats, ws.data());
+                                opt(d.ref), opt(d.values), opt(d.old_values), opt(d.returns), opt(d.entropy),
+                                opt(d.isw), d.B, d.T, &o, gp(out.g_logp), gp(out.g_values), gp(out.g_entropy), out.stats, ws.data());
     return out;
 }
 
@@ -175,6 +175,85 @@ void run_shapes(std::mt19937_64 &rng) {
             }
 }
 
+// GSPO and CISPO, importance weights and the row divisor, against the float64 reference.
+void run_mode_case(int64_t B, int64_t T, rt::MaskKind mk, const rlaif_ppo_options &o, bool ref, bool values,
+                   bool isw, std::mt19937_64 &rng) {
+    PpoData d = make_ppo_data(B, T, mk, o, ref, values, false, rng);
+    if (o.policy_loss == RLAIF_PPO_POLICY_GSPO) gspo_avoid_kinks(d, o);
+    if (isw) add_isw(d, rng);
+    const PpoReference want = ppo_reference(d, o);
+    const Output got = run_f32(d, o);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " policy=%d isw=%d row_norm=%g ", o.policy_loss, isw ? 1 : 0, o.row_norm);
+    const std::string what = describe(o, B, T, ref, values, false) + buf + rt::name(mk);
+    rt::check(got.status == RLAIF_OK, what + ": status");
+    check_loss(got.stats, want, o, what);
+    check_stats(got.stats, want, what);
+    check_grad(got.g_logp, want.g_logp, &want.scale_logp, d.mask, 1e-5, what + " grad_logp");
+    if (values) check_grad(got.g_values, want.g_values, nullptr, d.mask, 1e-5, what + " grad_values");
+}
+
+void run_policy_modes(std::mt19937_64 &rng) {
+    int cases = 0;
+    for (int policy : {RLAIF_PPO_POLICY_CLIP, RLAIF_PPO_POLICY_GSPO, RLAIF_PPO_POLICY_CISPO})
+        for (int agg = 0; agg < 4; ++agg)
+            for (double dual : {0.0, 3.0})
+                for (bool isw : {false, true})
+                    for (double row_norm : {0.0, 7.5})
+                        for (int kl = -1; kl < 3; kl += 3) {  // off, k3
+                            if (policy == RLAIF_PPO_POLICY_CISPO && dual != 0.0) continue;
+                            if (policy == RLAIF_PPO_POLICY_CLIP && !isw && row_norm == 0.0) continue;  // covered above
+                            rlaif_ppo_options o = base_options();
+                            o.policy_loss = policy;
+                            o.aggregation = agg;
+                            o.eps_low = policy == RLAIF_PPO_POLICY_GSPO ? 0.003 : 0.2;
+                            o.eps_high = policy == RLAIF_PPO_POLICY_GSPO ? 0.004 : 0.28;
+                            o.dual_clip = dual;
+                            o.row_norm = row_norm;
+                            o.norm_constant = 37.0;
+                            o.kl_estimator = RLAIF_PPO_KL_K3;
+                            o.kl_coef = kl < 0 ? 0.0 : 0.04;
+                            o.value_clip = 0.2, o.vf_coef = 0.5;
+                            const auto mk = cases % 2 ? rt::MaskKind::Holes : rt::MaskKind::RightPad;
+                            run_mode_case(5, 33, mk, o, kl >= 0, true, isw, rng);
+                            ++cases;
+                        }
+    // GSPO's clip range around 1 with ratios of whole rows: also the usual 0.2 range, and edge shapes.
+    const int64_t shapes[][2] = {{1, 1}, {3, 1}, {1, 5000}, {2, 20000}, {16, 700}};
+    for (int policy : {RLAIF_PPO_POLICY_GSPO, RLAIF_PPO_POLICY_CISPO})
+        for (auto &sh : shapes)
+            for (auto mk : {rt::MaskKind::AllTrue, rt::MaskKind::AllFalse, rt::MaskKind::LeftPad, rt::MaskKind::Holes}) {
+                rlaif_ppo_options o = base_options();
+                o.policy_loss = policy;
+                o.aggregation = RLAIF_PPO_AGG_SEQ_MEAN_TOKEN_MEAN;
+                o.kl_coef = 0.05;
+                run_mode_case(sh[0], sh[1], mk, o, true, false, true, rng);
+                ++cases;
+            }
+    std::printf("test_ppo_loss: %d policy-mode cases checked\n", cases);
+}
+
+// GSPO by hand: one row of two tokens, every token's gradient the row's.
+void run_gspo_by_hand() {
+    rlaif_ppo_options o = base_options();
+    o.policy_loss = RLAIF_PPO_POLICY_GSPO;
+    o.eps_low = 0.5, o.eps_high = 0.5;  // s inside the range: pg = -A s per token
+    PpoData d;
+    d.B = 1, d.T = 3, d.mask = {1, 1, 0};
+    d.logp = {-1.0f, -2.0f, NAN}, d.old_logp = {-1.2f, -1.9f, NAN}, d.adv = {1.0f, -0.5f, NAN};
+    const Output got = run_f32(d, o);
+    const double s = std::exp(((-1.0 + 1.2) + (-2.0 + 1.9)) / 2);  // exp(mean logratio) = exp(0.05)
+    // token mean: loss = (-1 * s + 0.5 * s) / 2; each token's gradient d loss / d s * s / 2
+    // d loss / d s = (-1 + 0.5) / 2 and d s / d logp_t = s / 2 for both tokens
+    const double want_loss = (-s + 0.5 * s) / 2, want_g = -0.25 * s / 2;
+    rt::check(std::fabs(got.stats[RLAIF_PPO_STAT_POLICY_LOSS] - want_loss) < 1e-6, "gspo by hand: loss");
+    rt::check(std::fabs(got.g_logp[0] - want_g) < 1e-6 && std::fabs(got.g_logp[1] - want_g) < 1e-6 &&
+                  got.g_logp[2] == 0.0f,
+              "gspo by hand: both tokens get the row's gradient " + std::to_string(got.g_logp[0]) + ", " +
+                  std::to_string(got.g_logp[1]) + " vs " + std::to_string(want_g));
+    rt::check(std::fabs(got.stats[RLAIF_PPO_STAT_RATIO_MEAN] - s) < 1e-6, "gspo by hand: the ratio is s");
+}
+
 // Exact kinks, where the subgradient convention decides: hand-computed values.
 void run_kinks() {
     rlaif_ppo_options o = base_options();
@@ -234,7 +313,7 @@ void run_bf16(std::mt19937_64 &rng) {
     std::vector<char> ws(static_cast<size_t>(rlaif_ppo_loss_workspace_bytes(d.B, d.T)));
     double stats[RLAIF_PPO_NUM_STATS];
     const int st = rlaif_ppo_loss(RLAIF_DTYPE_BF16, h[0].data(), h[1].data(), h[2].data(), d.mask.data(),
-                                  h[3].data(), h[4].data(), h[5].data(), h[6].data(), h[7].data(), d.B, d.T, &o,
+                                  h[3].data(), h[4].data(), h[5].data(), h[6].data(), h[7].data(), nullptr, d.B, d.T, &o,
                                   gl.data(), gv.data(), ge.data(), stats, ws.data());
     rt::check(st == RLAIF_OK, "bf16: status");
     // Float32 math inside: the loss and statistics are as accurate as with float32 inputs.
@@ -289,6 +368,15 @@ void run_determinism(std::mt19937_64 &rng) {
     omp_set_num_threads(threads);
     rt::check(std::memcmp(one.stats, many.stats, sizeof one.stats) == 0, "determinism: stats independent of threads");
     rt::check(one.g_logp == many.g_logp && one.g_values == many.g_values, "determinism: gradients identical");
+    rlaif_ppo_options g = o;
+    g.policy_loss = RLAIF_PPO_POLICY_GSPO;
+    omp_set_num_threads(1);
+    const Output g1 = run_f32(d, g);
+    omp_set_num_threads(std::max(2, threads));
+    const Output g2 = run_f32(d, g);
+    omp_set_num_threads(threads);
+    rt::check(std::memcmp(g1.stats, g2.stats, sizeof g1.stats) == 0 && g1.g_logp == g2.g_logp,
+              "determinism: GSPO independent of threads");
 }
 
 void run_errors() {
@@ -312,6 +400,14 @@ void run_errors() {
     bad("norm_constant 0", [](rlaif_ppo_options &o) { o.norm_constant = 0; });
     bad("aggregation 4", [](rlaif_ppo_options &o) { o.aggregation = 4; });
     bad("kl_estimator 3", [](rlaif_ppo_options &o) { o.kl_estimator = 3; });
+    bad("policy_loss 3", [](rlaif_ppo_options &o) { o.policy_loss = 3; });
+    bad("policy_loss -1", [](rlaif_ppo_options &o) { o.policy_loss = -1; });
+    bad("CISPO with dual clip", [](rlaif_ppo_options &o) {
+        o.policy_loss = RLAIF_PPO_POLICY_CISPO;
+        o.dual_clip = 3;
+    });
+    bad("row_norm < 0", [](rlaif_ppo_options &o) { o.row_norm = -1; });
+    bad("row_norm NaN", [](rlaif_ppo_options &o) { o.row_norm = NAN; });
     bad("vf_coef > 0 without values", [](rlaif_ppo_options &o) { o.vf_coef = 0.5; });
     bad("kl_coef > 0 without ref_logp", [](rlaif_ppo_options &o) { o.kl_coef = 0.5; });
     bad("ent_coef > 0 without entropy", [](rlaif_ppo_options &o) { o.ent_coef = 0.5; });
@@ -320,22 +416,22 @@ void run_errors() {
     char ws[64];
     float x = 0, g = 0;
     uint8_t m = 1;
-    rt::check(rlaif_ppo_loss(RLAIF_DTYPE_F32, &x, &x, &x, &m, nullptr, &x, nullptr, &x, nullptr, 1, 1, &o, &g,
+    rt::check(rlaif_ppo_loss(RLAIF_DTYPE_F32, &x, &x, &x, &m, nullptr, &x, nullptr, &x, nullptr, nullptr, 1, 1, &o, &g,
                              nullptr, nullptr, stats, ws) == RLAIF_ERR_INVALID_ARGUMENT,
               "errors: values without old_values rejected");
-    rt::check(rlaif_ppo_loss(RLAIF_DTYPE_F32, &x, &x, &x, &m, nullptr, nullptr, nullptr, nullptr, nullptr, 1, 1, &o,
+    rt::check(rlaif_ppo_loss(RLAIF_DTYPE_F32, &x, &x, &x, &m, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 1, 1, &o,
                              &g, &g, nullptr, stats, ws) == RLAIF_ERR_INVALID_ARGUMENT,
               "errors: grad_values without values rejected");
-    rt::check(rlaif_ppo_loss(5, &x, &x, &x, &m, nullptr, nullptr, nullptr, nullptr, nullptr, 1, 1, &o, &g, nullptr,
+    rt::check(rlaif_ppo_loss(5, &x, &x, &x, &m, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 1, 1, &o, &g, nullptr,
                              nullptr, stats, ws) == RLAIF_ERR_INVALID_ARGUMENT,
               "errors: unknown dtype rejected");
-    rt::check(rlaif_ppo_loss(RLAIF_DTYPE_F32, &x, &x, &x, &m, nullptr, nullptr, nullptr, nullptr, nullptr, 1, 1, &o,
+    rt::check(rlaif_ppo_loss(RLAIF_DTYPE_F32, &x, &x, &x, &m, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 1, 1, &o,
                              &g, nullptr, nullptr, nullptr, ws) == RLAIF_ERR_INVALID_ARGUMENT,
               "errors: null stats rejected");
     rt::check(rlaif_ppo_loss_workspace_bytes(-1, 3) == RLAIF_ERR_INVALID_ARGUMENT, "errors: negative B rejected");
     // An empty batch is fine: every term 0, the token means NaN.
     rt::check(rlaif_ppo_loss(RLAIF_DTYPE_F32, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                             nullptr, 0, 7, &o, nullptr, nullptr, nullptr, stats, nullptr) == RLAIF_OK &&
+                             nullptr, nullptr, 0, 7, &o, nullptr, nullptr, nullptr, stats, nullptr) == RLAIF_OK &&
                   stats[RLAIF_PPO_STAT_LOSS] == 0.0 && stats[RLAIF_PPO_STAT_VALID_TOKENS] == 0.0 &&
                   std::isnan(stats[RLAIF_PPO_STAT_RATIO_MEAN]),
               "errors: empty batch gives loss 0, count 0, NaN means");
@@ -350,6 +446,8 @@ int main() {
     run_kinks();
     run_bf16(rng);
     run_nan_and_modes(rng);
+    run_policy_modes(rng);
+    run_gspo_by_hand();
     run_determinism(rng);
     run_errors();
     return rt::finish("test_ppo_loss");

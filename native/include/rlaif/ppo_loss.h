@@ -11,12 +11,30 @@
  * nonzero = valid. Inputs at masked positions are never used (they may hold
  * anything, NaN included).
  *
+ * is_weights (optional, [B, T] in `dtype`) is a constant per-token weight w_is
+ * of the policy term (truncated importance sampling for rollouts sampled by
+ * another engine: the caller passes min(pi_train / pi_sampler, C)).
+ *
  * Per valid token, with BOUND = RLAIF_PPO_LOGRATIO_BOUND (20) and float32 math
  * in the order written here (the order of the eager libtorch composition):
  *   lr     = clamp(logp - old_logp, -BOUND, BOUND)     (exp can't overflow)
  *   ratio  = exp(lr)
- *   pg     = max(-A * ratio, -A * clamp(ratio, 1 - eps_low, 1 + eps_high))
- *   dual clip (dual_clip = c > 1):  pg = A < 0 ? min(pg, -A * c) : pg
+ * and the policy term by options.policy_loss:
+ *   RLAIF_PPO_POLICY_CLIP (PPO):
+ *     pg   = max(-A * ratio, -A * clamp(ratio, 1 - eps_low, 1 + eps_high))
+ *     dual clip (dual_clip = c > 1):  pg = A < 0 ? min(pg, -A * c) : pg
+ *   RLAIF_PPO_POLICY_GSPO (Zheng et al. 2025, sequence-level ratio): per row b
+ *     with n_b valid tokens, slr_b = (float64 sum over its valid tokens of
+ *     logp - old_logp) / n_b rounded to float32, s_b = exp(clamp(slr_b, -BOUND,
+ *     BOUND)), and every valid token of the row takes the CLIP formula above
+ *     (dual clip included) with s_b in place of ratio. d s_b / d logp_t =
+ *     s_b / n_b (0 when |slr_b| > BOUND), so each token's gradient sums the
+ *     whole row's d pg / d s_b: grad_logp_t = (1/n_b) * [|slr_b| <= BOUND] *
+ *     sum_t' w_t' * w_is_t' * d pg_t' / d s_b * s_b + the token's KL part.
+ *   RLAIF_PPO_POLICY_CISPO (MiniMax-M1, 2025): pg = -A * sg(clamp(ratio,
+ *     1 - eps_low, 1 + eps_high)) * logp, sg = stop-gradient: d pg / d logp =
+ *     -A * clamp(ratio, ...). Requires dual_clip == 0.
+ *   with is_weights: pg = w_is * pg (after every clip), and its gradient likewise.
  *   value (values given):
  *     value_clip > 0:  vc = clamp(v, old_v - value_clip, old_v + value_clip)
  *                      vf = 0.5 * max((v - R)^2, (vc - R)^2)
@@ -30,6 +48,8 @@
  *   TOKEN_MEAN            w = 1 / N            (N valid tokens in the batch)
  *   SEQ_MEAN_TOKEN_MEAN   w = 1 / (R * n_b)    (n_b valid tokens of row b, R rows with n_b > 0)
  *   SEQ_MEAN_TOKEN_SUM    w = 1 / R
+ *   (options.row_norm > 0 replaces R in both: micro-batches and data-parallel
+ *   ranks normalised by the whole minibatch's rows)
  *   TOKEN_SUM_NORM        w = 1 / norm_constant
  * and loss = PG + vf_coef * VF + kl_coef * KL - ent_coef * ENT. With no valid
  * token every term is 0 (and every gradient 0).
@@ -47,6 +67,12 @@
  *     gradient to the winner and split it 0.5 / 0.5 on an exact tie;
  *   - where(A < 0, ...) sends the gradient to the dual-clip branch only for A < 0.
  * old_logp, advantages, ref_logp, old_values and returns are constants.
+ *
+ * With GSPO the ratio statistics below (clip fractions, ratio mean/min/max)
+ * use s_b at each valid token; with CISPO, CLIPFRAC_LOW / CLIPFRAC_HIGH count
+ * the tokens whose weight is clipped (ratio < 1 - eps_low / ratio > 1 +
+ * eps_high, whatever the advantage's sign). APPROX_KL and APPROX_KL_K3 stay
+ * token-level (the token's lr and exp(lr)) in every mode.
  *
  * Statistics: stats[RLAIF_PPO_NUM_STATS] doubles, indexed by RLAIF_PPO_STAT_*.
  * The loss terms use the aggregation above; the diagnostics (fractions,
@@ -91,6 +117,8 @@ enum {
 
 enum { RLAIF_PPO_KL_K1 = 0, RLAIF_PPO_KL_K2 = 1, RLAIF_PPO_KL_K3 = 2 };
 
+enum { RLAIF_PPO_POLICY_CLIP = 0, RLAIF_PPO_POLICY_GSPO = 1, RLAIF_PPO_POLICY_CISPO = 2 };
+
 /* Indices into the stats array. */
 enum {
     RLAIF_PPO_STAT_LOSS = 0,
@@ -125,6 +153,8 @@ typedef struct rlaif_ppo_options {
     double kl_coef;       /* finite >= 0; > 0 requires ref_logp */
     double ent_coef;      /* finite >= 0; > 0 requires entropy */
     double norm_constant; /* finite > 0: the divisor of RLAIF_PPO_AGG_TOKEN_SUM_NORM */
+    int32_t policy_loss;  /* RLAIF_PPO_POLICY_*; CISPO requires dual_clip == 0 */
+    double row_norm;      /* 0 = R; else finite > 0: the row divisor of the SEQ_MEAN_* aggregations */
 } rlaif_ppo_options;
 
 /* Scratch bytes the CPU entry needs for a [B, T] batch (negative sizes: RLAIF_ERR_INVALID_ARGUMENT). */
@@ -132,7 +162,7 @@ int64_t rlaif_ppo_loss_workspace_bytes(int64_t B, int64_t T);
 
 int rlaif_ppo_loss(int dtype, const void *logp, const void *old_logp, const void *advantages, const uint8_t *mask,
                    const void *ref_logp, const void *values, const void *old_values, const void *returns,
-                   const void *entropy, int64_t B, int64_t T, const rlaif_ppo_options *options, void *grad_logp,
+                   const void *entropy, const void *is_weights, int64_t B, int64_t T, const rlaif_ppo_options *options, void *grad_logp,
                    void *grad_values, void *grad_entropy, double *stats, void *workspace);
 
 /* Scratch bytes (device memory) the CUDA entry needs; RLAIF_ERR_NO_CUDA in a build without CUDA. */
@@ -141,7 +171,7 @@ int64_t rlaif_ppo_loss_cuda_workspace_bytes(int64_t B, int64_t T);
 /* Same contract on device memory (stats too), enqueued on `stream` (asynchronous). */
 int rlaif_ppo_loss_cuda(int dtype, const void *logp, const void *old_logp, const void *advantages,
                         const uint8_t *mask, const void *ref_logp, const void *values, const void *old_values,
-                        const void *returns, const void *entropy, int64_t B, int64_t T,
+                        const void *returns, const void *entropy, const void *is_weights, int64_t B, int64_t T,
                         const rlaif_ppo_options *options, void *grad_logp, void *grad_values, void *grad_entropy,
                         double *stats, void *workspace, cudaStream_t stream);
 

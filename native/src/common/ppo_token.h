@@ -26,7 +26,8 @@ struct PpoParams {
     float value_clip;        // 0 = off
     float vf_coef, kl_coef, ent_coef;
     int kl_estimator;
-    bool has_ref, has_values, has_entropy;
+    int policy;              // RLAIF_PPO_POLICY_*
+    bool has_ref, has_values, has_entropy, has_isw;
 };
 
 inline bool finite_at_least(double x, double lo) { return std::isfinite(x) && x >= lo; }
@@ -34,6 +35,9 @@ inline bool finite_at_least(double x, double lo) { return std::isfinite(x) && x 
 // Options checked against the ranges of the header, and the presence rules.
 inline bool ppo_options_valid(const rlaif_ppo_options &o, bool has_ref, bool has_values, bool has_entropy) {
     if (o.aggregation < RLAIF_PPO_AGG_TOKEN_MEAN || o.aggregation > RLAIF_PPO_AGG_TOKEN_SUM_NORM) return false;
+    if (o.policy_loss < RLAIF_PPO_POLICY_CLIP || o.policy_loss > RLAIF_PPO_POLICY_CISPO) return false;
+    if (o.policy_loss == RLAIF_PPO_POLICY_CISPO && o.dual_clip != 0.0) return false;
+    if (!finite_at_least(o.row_norm, 0.0)) return false;
     if (o.kl_estimator < RLAIF_PPO_KL_K1 || o.kl_estimator > RLAIF_PPO_KL_K3) return false;
     if (!(o.eps_low > 0.0 && o.eps_low < 1.0)) return false;
     if (!(std::isfinite(o.eps_high) && o.eps_high > 0.0)) return false;
@@ -47,8 +51,11 @@ inline bool ppo_options_valid(const rlaif_ppo_options &o, bool has_ref, bool has
     return true;
 }
 
-inline PpoParams ppo_params(const rlaif_ppo_options &o, bool has_ref, bool has_values, bool has_entropy) {
+inline PpoParams ppo_params(const rlaif_ppo_options &o, bool has_ref, bool has_values, bool has_entropy,
+                            bool has_isw) {
     PpoParams p;
+    p.policy = o.policy_loss;
+    p.has_isw = has_isw;
     p.clip_lo = static_cast<float>(1.0 - o.eps_low);
     p.clip_hi = static_cast<float>(1.0 + o.eps_high);
     p.dual_c = static_cast<float>(o.dual_clip);
@@ -76,41 +83,74 @@ RLAIF_HD float min_share(float a, float b) { return a < b ? 1.0f : (a == b ? 0.5
 
 struct PpoToken {
     float pg, vf, kl;       // per-token loss terms (0 for a part that is off)
-    float g_logp;           // d (pg + kl_coef * kl) / d logp, before the aggregation weight
+    float g_logp;           // d (pg + kl_coef * kl) / d logp, before the aggregation weight (GSPO: the KL part only)
+    float g_seq;            // GSPO: d pg / d s * s (the row's ratio s), before the weight; else 0
     float g_value;          // d (vf_coef * vf) / d v, before the aggregation weight
-    float ratio, logratio;  // after the clamp of the logratio
+    float ratio, logratio;  // after the clamp of the logratio (GSPO: ratio = the row's s)
+    float token_ratio;      // exp of the clamped token logratio (approx KL k3)
     bool clip_low, clip_high, dual_clipped, value_clipped, nan;
 };
 
-// One valid token. ref / v / old_v / ret are read only when their part is on.
+// One valid token. ref / v / old_v / ret are read only when their part is on;
+// seq_r is the row's sequence ratio s (GSPO only), isw the token's importance
+// weight (used when p.has_isw).
 RLAIF_HD PpoToken ppo_token(const PpoParams &p, float logp, float old_logp, float adv, float ref, float v,
-                            float old_v, float ret, float ent) {
+                            float old_v, float ret, float ent, float seq_r, float isw) {
     const float bound = RLAIF_PPO_LOGRATIO_BOUND;
     PpoToken k;
-    // Policy term: pg = max(pg1, pg2) with pg1 = -A r, pg2 = -A clamp(r).
     const float raw = logp - old_logp;
     const float lr = clampf(raw, -bound, bound);
-    const float r = expf(lr);
+    const float rt = expf(lr);
     const float neg_a = -adv;
-    const float pg1 = neg_a * r;
-    const float pg2 = neg_a * clampf(r, p.clip_lo, p.clip_hi);
-    float pg = maxf(pg1, pg2);
-    // d pg / d r: pg1 contributes -A, pg2 contributes -A inside the clip range.
-    float d_pg = max_share(pg1, pg2) * neg_a + max_share(pg2, pg1) * neg_a * inside(r, p.clip_lo, p.clip_hi);
+    float g;
+    k.g_seq = 0.0f;
     k.dual_clipped = false;
-    if (p.dual_c != 0.0f && adv < 0.0f) {
-        const float pg3 = neg_a * p.dual_c;  // constant: no gradient
-        k.dual_clipped = pg > pg3;
-        d_pg *= min_share(pg, pg3);
-        pg = minf(pg3, pg);
-    }
-    k.pg = pg;
-    // Through exp (d r = r d lr) and the logratio clamp.
-    float g = d_pg * r * inside(raw, -bound, bound);
-    k.ratio = r;
     k.logratio = lr;
-    k.clip_low = adv < 0.0f && r < p.clip_lo;
-    k.clip_high = adv > 0.0f && r > p.clip_hi;
+    k.token_ratio = rt;
+    if (p.policy == RLAIF_PPO_POLICY_CISPO) {
+        // pg = -A * sg(clamp(r, lo, hi)) * logp: the clipped ratio is a constant weight.
+        const float wc = clampf(rt, p.clip_lo, p.clip_hi);
+        const float coef = neg_a * wc;
+        float pg = coef * logp;
+        g = coef;
+        if (p.has_isw) {
+            pg = pg * isw;
+            g = g * isw;
+        }
+        k.pg = pg;
+        k.ratio = rt;
+        k.clip_low = rt < p.clip_lo;
+        k.clip_high = rt > p.clip_hi;
+    } else {
+        // Policy term: pg = max(pg1, pg2) with pg1 = -A r, pg2 = -A clamp(r); GSPO: r = s of the row.
+        const float r = p.policy == RLAIF_PPO_POLICY_GSPO ? seq_r : rt;
+        const float pg1 = neg_a * r;
+        const float pg2 = neg_a * clampf(r, p.clip_lo, p.clip_hi);
+        float pg = maxf(pg1, pg2);
+        // d pg / d r: pg1 contributes -A, pg2 contributes -A inside the clip range.
+        float d_pg = max_share(pg1, pg2) * neg_a + max_share(pg2, pg1) * neg_a * inside(r, p.clip_lo, p.clip_hi);
+        if (p.dual_c != 0.0f && adv < 0.0f) {
+            const float pg3 = neg_a * p.dual_c;  // constant: no gradient
+            k.dual_clipped = pg > pg3;
+            d_pg *= min_share(pg, pg3);
+            pg = minf(pg3, pg);
+        }
+        if (p.has_isw) {
+            pg = pg * isw;
+            d_pg = d_pg * isw;
+        }
+        k.pg = pg;
+        if (p.policy == RLAIF_PPO_POLICY_GSPO) {
+            k.g_seq = d_pg * r;  // reaches every token of the row through s = exp(mean logratio)
+            g = 0.0f;
+        } else {
+            // Through exp (d r = r d lr) and the logratio clamp.
+            g = d_pg * r * inside(raw, -bound, bound);
+        }
+        k.ratio = r;
+        k.clip_low = adv < 0.0f && r < p.clip_lo;
+        k.clip_high = adv > 0.0f && r > p.clip_hi;
+    }
 
     // KL to the reference, d = ref - logp, so d d / d logp = -1.
     k.kl = 0.0f;
@@ -157,7 +197,8 @@ RLAIF_HD PpoToken ppo_token(const PpoParams &p, float logp, float old_logp, floa
         }
     }
     k.nan = logp != logp || old_logp != old_logp || adv != adv || (p.has_ref && ref != ref) ||
-            (p.has_values && (v != v || old_v != old_v || ret != ret)) || (p.has_entropy && ent != ent);
+            (p.has_values && (v != v || old_v != old_v || ret != ret)) || (p.has_entropy && ent != ent) ||
+            (p.has_isw && isw != isw);
     return k;
 }
 
@@ -167,6 +208,7 @@ struct PpoBuffers {
     const E *logp, *old_logp, *adv, *ref, *values, *old_values, *returns, *entropy;
     const uint8_t *mask;
     E *grad_logp, *grad_values, *grad_entropy;
+    const E *isw;  // per-token importance weights, or null
 };
 
 // Partial sums of one tile (a run of tokens of one row). The loss terms are
@@ -176,6 +218,7 @@ struct PpoSums {
     double clip_low, clip_high, dual, vclip, approx_kl, approx_kl_k3, ratio_sum;
     double ratio_min, ratio_max;
     double nan;
+    double seq_coef;  // GSPO: sum of w * g_seq over the tile's tokens (float32 weight, as the gradients)
 };
 
 RLAIF_HD void sums_clear(PpoSums &s) {
@@ -184,6 +227,7 @@ RLAIF_HD void sums_clear(PpoSums &s) {
     s.ratio_min = INFINITY;
     s.ratio_max = -INFINITY;
     s.nan = 0.0;
+    s.seq_coef = 0.0;
 }
 
 RLAIF_HD void sums_add_token(PpoSums &s, const PpoToken &k, float ent) {
@@ -197,7 +241,7 @@ RLAIF_HD void sums_add_token(PpoSums &s, const PpoToken &k, float ent) {
     s.vclip += k.value_clipped ? 1.0 : 0.0;
     const double lr = k.logratio, r = k.ratio;
     s.approx_kl += 0.5 * lr * lr;
-    s.approx_kl_k3 += (r - 1.0) - lr;
+    s.approx_kl_k3 += (static_cast<double>(k.token_ratio) - 1.0) - lr;
     s.ratio_sum += r;
     // NaN-propagating min / max: a NaN ratio must show in the statistics.
     s.ratio_min = (r < s.ratio_min || r != r) ? r : s.ratio_min;
@@ -207,9 +251,11 @@ RLAIF_HD void sums_add_token(PpoSums &s, const PpoToken &k, float ent) {
 
 // The scalar path of one token i: its terms into the tile sums, its gradients
 // (weight w for the loss terms, g_ent for the entropy) into the outputs given.
+// GSPO: d loss / d logp needs the row's total (gspo_grad_step), so grad_logp is
+// not written here; the token's w * g_seq goes into sums.seq_coef instead.
 template <typename E>
 RLAIF_HD void ppo_scalar_step(const PpoBuffers<E> &io, const PpoParams &p, int64_t i, float w, float g_ent,
-                              PpoSums &sums) {
+                              float seq_r, PpoSums &sums) {
     const bool valid = io.mask[i] != 0;
     float gl = 0.0f, gv = 0.0f, ge = 0.0f;
     if (valid) {
@@ -217,15 +263,52 @@ RLAIF_HD void ppo_scalar_step(const PpoBuffers<E> &io, const PpoParams &p, int64
         const PpoToken k = ppo_token(p, load(io.logp[i]), load(io.old_logp[i]), load(io.adv[i]),
                                      p.has_ref ? load(io.ref[i]) : 0.0f, p.has_values ? load(io.values[i]) : 0.0f,
                                      p.has_values ? load(io.old_values[i]) : 0.0f,
-                                     p.has_values ? load(io.returns[i]) : 0.0f, ent);
+                                     p.has_values ? load(io.returns[i]) : 0.0f, ent, seq_r,
+                                     p.has_isw ? load(io.isw[i]) : 1.0f);
         sums_add_token(sums, k, ent);
+        sums.seq_coef += static_cast<double>(w * k.g_seq);
         gl = w * k.g_logp;
         gv = w * k.g_value;
         ge = g_ent;
     }
-    if (io.grad_logp != nullptr) io.grad_logp[i] = store<E>(gl);
+    if (io.grad_logp != nullptr && p.policy != RLAIF_PPO_POLICY_GSPO) io.grad_logp[i] = store<E>(gl);
     if (io.grad_values != nullptr) io.grad_values[i] = store<E>(gv);
     if (io.grad_entropy != nullptr) io.grad_entropy[i] = store<E>(ge);
+}
+
+// GSPO's sequence log-ratio of a row: the float64 sum of logp - old_logp over
+// its valid tokens, divided by their number n (> 0), rounded to float32.
+RLAIF_HD float gspo_row_logratio(double sum, int64_t n) {
+    return static_cast<float>(sum / static_cast<double>(n));
+}
+
+// GSPO's gradient of token i of a row whose d loss / d s * s summed over its
+// tokens (weights applied) is `row_coef`: the KL part of the token plus
+// row_coef * [|slr| <= BOUND] / n, the path through s = exp(clamp(slr)).
+template <typename E>
+RLAIF_HD void gspo_grad_step(const PpoBuffers<E> &io, const PpoParams &p, int64_t i, float w, float row_grad) {
+    if (io.grad_logp == nullptr) return;
+    float gl = 0.0f;
+    if (io.mask[i] != 0) {
+        float g_kl = 0.0f;
+        if (p.has_ref) {
+            const float bound = RLAIF_PPO_LOGRATIO_BOUND;
+            const float logp = load(io.logp[i]);
+            const float d = load(io.ref[i]) - logp;
+            float dk;
+            if (p.kl_estimator == RLAIF_PPO_KL_K1) {
+                dk = -1.0f;
+            } else if (p.kl_estimator == RLAIF_PPO_KL_K2) {
+                dk = d;
+            } else {
+                const float dc = clampf(d, -bound, bound);
+                dk = (expf(dc) - 1.0f) * inside(d, -bound, bound);
+            }
+            g_kl = p.kl_coef * -dk;
+        }
+        gl = w * g_kl + row_grad;
+    }
+    io.grad_logp[i] = store<E>(gl);
 }
 
 // Applies the row weight to the loss terms of a finished tile.
@@ -251,16 +334,20 @@ RLAIF_HD void sums_merge(PpoSums &a, const PpoSums &b) {
     a.ratio_min = (b.ratio_min < a.ratio_min || b.ratio_min != b.ratio_min) ? b.ratio_min : a.ratio_min;
     a.ratio_max = (b.ratio_max > a.ratio_max || b.ratio_max != b.ratio_max) ? b.ratio_max : a.ratio_max;
     a.nan += b.nan;
+    a.seq_coef += b.seq_coef;
 }
 
 // Aggregation weight of each valid token of a row with n valid tokens, given
-// N valid tokens and R non-empty rows in the batch. 0 for an empty row.
-RLAIF_HD double ppo_row_weight(int aggregation, int64_t n, int64_t N, int64_t R, double norm_constant) {
+// N valid tokens and R non-empty rows in the batch (row_norm > 0 replaces R).
+// 0 for an empty row.
+RLAIF_HD double ppo_row_weight(int aggregation, int64_t n, int64_t N, int64_t R, double norm_constant,
+                               double row_norm) {
     if (n == 0) return 0.0;
+    const double rows = row_norm > 0.0 ? row_norm : static_cast<double>(R);
     switch (aggregation) {
         case RLAIF_PPO_AGG_TOKEN_MEAN: return 1.0 / static_cast<double>(N);
-        case RLAIF_PPO_AGG_SEQ_MEAN_TOKEN_MEAN: return 1.0 / (static_cast<double>(R) * static_cast<double>(n));
-        case RLAIF_PPO_AGG_SEQ_MEAN_TOKEN_SUM: return 1.0 / static_cast<double>(R);
+        case RLAIF_PPO_AGG_SEQ_MEAN_TOKEN_MEAN: return 1.0 / (rows * static_cast<double>(n));
+        case RLAIF_PPO_AGG_SEQ_MEAN_TOKEN_SUM: return 1.0 / rows;
         default: return 1.0 / norm_constant;
     }
 }

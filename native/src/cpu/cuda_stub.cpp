@@ -35,7 +35,8 @@ extern "C" int rlaif_logprobs_backward_cuda(int, const void *, int64_t, int64_t,
 }
 extern "C" int64_t rlaif_ppo_loss_cuda_workspace_bytes(int64_t, int64_t) { return RLAIF_ERR_NO_CUDA; }
 extern "C" int rlaif_ppo_loss_cuda(int, const void *, const void *, const void *, const uint8_t *, const void *,
-                                   const void *, const void *, const void *, const void *, int64_t, int64_t,
+                                   const void *, const void *, const void *, const void *, const void *, int64_t,
+                                   int64_t,
                                    const rlaif_ppo_options *, void *, void *, void *, double *, void *,
                                    cudaStream_t) {
     return RLAIF_ERR_NO_CUDA;

@@ -87,10 +87,11 @@ extern "C" int64_t rlaif_ppo_loss_workspace_bytes(int64_t B, int64_t T) {
 
 extern "C" int rlaif_ppo_loss(int dtype, const void *logp, const void *old_logp, const void *advantages,
                               const uint8_t *mask, const void *ref_logp, const void *values, const void *old_values,
-                              const void *returns, const void *entropy, int64_t B, int64_t T,
+                              const void *returns, const void *entropy, const void *is_weights, int64_t B, int64_t T,
                               const rlaif_ppo_options *options, void *grad_logp, void *grad_values,
                               void *grad_entropy, double *stats, void *workspace) {
     return RLAIF_PICK(ppo_loss)(
-        dtype, logp, old_logp, advantages, mask, ref_logp, values, old_values, returns, entropy, B, T, options,
+        dtype, logp, old_logp, advantages, mask, ref_logp, values, old_values, returns, entropy, is_weights, B, T,
+        options,
         grad_logp, grad_values, grad_entropy, stats, workspace);
 }

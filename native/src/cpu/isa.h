@@ -32,7 +32,8 @@
     int64_t ppo_loss_workspace_bytes(int64_t B, int64_t T);                                                    \
     int ppo_loss(int dtype, const void *logp, const void *old_logp, const void *advantages, const uint8_t *mask,\
                  const void *ref_logp, const void *values, const void *old_values, const void *returns,         \
-                 const void *entropy, int64_t B, int64_t T, const rlaif_ppo_options *options, void *grad_logp,   \
+                 const void *entropy, const void *is_weights, int64_t B, int64_t T,                              \
+                 const rlaif_ppo_options *options, void *grad_logp,                                              \
                  void *grad_values, void *grad_entropy, double *stats, void *workspace);                         \
     }
 

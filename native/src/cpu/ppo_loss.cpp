@@ -17,6 +17,7 @@
 // scalar ppo_token(), which defines the NaN semantics of the header.
 #include "rlaif/ppo_loss.h"
 
+#include <cmath>
 #include <cstddef>
 
 #include "../common/dtype.h"
@@ -37,10 +38,37 @@ constexpr int64_t kParallelMin = 1 << 15;
 
 int64_t tiles_per_row(int64_t T) { return (T + kTile - 1) / kTile; }
 
-// Workspace: B int64 row counts, then one PpoSums per tile (both 8-byte types).
+// Workspace: B int64 row counts, B float32 GSPO row ratios s_b and B float32
+// row gradients (together 8 bytes per row), then one PpoSums per tile.
 int64_t *row_counts(void *workspace) { return static_cast<int64_t *>(workspace); }
+float *row_ratio(void *workspace, int64_t B) {
+    return reinterpret_cast<float *>(static_cast<char *>(workspace) + B * sizeof(int64_t));
+}
+float *row_grad(void *workspace, int64_t B) { return row_ratio(workspace, B) + B; }
 PpoSums *tile_sums(void *workspace, int64_t B) {
-    return reinterpret_cast<PpoSums *>(static_cast<char *>(workspace) + B * sizeof(int64_t));
+    return reinterpret_cast<PpoSums *>(static_cast<char *>(workspace) + 2 * B * sizeof(int64_t));
+}
+
+// GSPO: each row's s_b = exp(clamp(slr_b)) and its clamp-gradient flag (sign
+// bit: s_b is stored negated when |slr_b| > BOUND, as s_b > 0 otherwise).
+template <typename E>
+void gspo_row_ratios(const rlaif::PpoBuffers<E> &io, int64_t B, int64_t T, const int64_t *counts, float *ratio) {
+#pragma omp parallel for schedule(static) if (B * T >= kParallelMin && B > 1)
+    for (int64_t b = 0; b < B; ++b) {
+        double sum = 0.0;
+        for (int64_t t = 0; t < T; ++t) {
+            const int64_t i = b * T + t;
+            if (io.mask[i] != 0) sum += static_cast<double>(load(io.logp[i]) - load(io.old_logp[i]));
+        }
+        if (counts[b] == 0) {
+            ratio[b] = 1.0f;
+            continue;
+        }
+        const float slr = rlaif::gspo_row_logratio(sum, counts[b]);
+        const float bound = RLAIF_PPO_LOGRATIO_BOUND;
+        const float s = expf(rlaif::clampf(slr, -bound, bound));
+        ratio[b] = rlaif::inside(slr, -bound, bound) != 0.0f || slr != slr ? s : -s;
+    }
 }
 
 void count_rows(const uint8_t *mask, int64_t B, int64_t T, int64_t *counts) {
@@ -57,10 +85,11 @@ template <typename E>
 using Buffers = rlaif::PpoBuffers<E>;
 
 template <typename E>
-void run_tile(const Buffers<E> &io, const PpoParams &p, int64_t begin, int64_t end, float w, PpoSums &sums) {
+void run_tile(const Buffers<E> &io, const PpoParams &p, int64_t begin, int64_t end, float w, float seq_r,
+              PpoSums &sums) {
     rlaif::sums_clear(sums);
     const float g_ent = -p.ent_coef * w;
-    for (int64_t i = begin; i < end; ++i) rlaif::ppo_scalar_step(io, p, i, w, g_ent, sums);
+    for (int64_t i = begin; i < end; ++i) rlaif::ppo_scalar_step(io, p, i, w, g_ent, seq_r, sums);
 }
 
 // Clamp's gradient mask with non-short-circuit logic, so the loop has no branch.
@@ -251,6 +280,7 @@ bool run_tile_fast(const Buffers<E> &io, const PpoParams &p, int64_t begin, int6
     out.ratio_min = r_min;
     out.ratio_max = r_max;
     out.nan = 0.0;
+    out.seq_coef = 0.0;
     return true;
 }
 
@@ -287,6 +317,7 @@ FastTile<E> pick_inputs(const PpoParams &p) {
 // gradient outputs runs the scalar path.
 template <typename E>
 FastTile<E> pick_fast_tile(const Buffers<E> &io, const PpoParams &p) {
+    if (p.policy != RLAIF_PPO_POLICY_CLIP || p.has_isw) return nullptr;  // the scalar path covers the other modes
     const bool all = io.grad_logp != nullptr && (io.grad_values != nullptr) == p.has_values &&
                      (io.grad_entropy != nullptr) == p.has_entropy;
     const bool none = io.grad_logp == nullptr && io.grad_values == nullptr && io.grad_entropy == nullptr;
@@ -309,18 +340,38 @@ void run(const Buffers<E> &io, int64_t B, int64_t T, const rlaif_ppo_options &o,
     const int64_t per_row = tiles_per_row(T);
     const int64_t tiles = B * per_row;
     const FastTile<E> fast = pick_fast_tile<E>(io, p);
+    const bool gspo = p.policy == RLAIF_PPO_POLICY_GSPO;
+    float *ratios = row_ratio(workspace, B);
+    if (gspo) gspo_row_ratios(io, B, T, counts, ratios);
 #pragma omp parallel for schedule(static) if (B * T >= kParallelMin && tiles > 1)
     for (int64_t tile = 0; tile < tiles; ++tile) {
         const int64_t b = tile / per_row;
         const int64_t begin = b * T + (tile % per_row) * kTile;
         const int64_t end = begin + kTile < (b + 1) * T ? begin + kTile : (b + 1) * T;
-        const double w = rlaif::ppo_row_weight(o.aggregation, counts[b], N, R, o.norm_constant);
+        const double w = rlaif::ppo_row_weight(o.aggregation, counts[b], N, R, o.norm_constant, o.row_norm);
         // Gradients take the weight rounded to float32, as autograd of a float32 loss does;
         // the loss terms take it in float64.
         if (fast == nullptr || !fast(io, p, begin, end, static_cast<float>(w), sums[tile])) {
-            run_tile(io, p, begin, end, static_cast<float>(w), sums[tile]);
+            run_tile(io, p, begin, end, static_cast<float>(w), gspo ? fabsf(ratios[b]) : 1.0f, sums[tile]);
         }
         rlaif::sums_weight(sums[tile], w);
+    }
+    if (gspo && io.grad_logp != nullptr) {
+        // The row's total d loss / d s_b * s_b (its tiles' sums in tile order), through the clamp and
+        // the mean: the same amount on every valid token of the row.
+        float *grads = row_grad(workspace, B);
+        for (int64_t b = 0; b < B; ++b) {
+            double c = 0.0;
+            for (int64_t k = 0; k < per_row; ++k) c += sums[b * per_row + k].seq_coef;
+            grads[b] = counts[b] > 0 && ratios[b] > 0.0f ? static_cast<float>(c / static_cast<double>(counts[b]))
+                                                         : (ratios[b] != ratios[b] ? NAN : 0.0f);
+        }
+#pragma omp parallel for schedule(static) if (B * T >= kParallelMin && B > 1)
+        for (int64_t b = 0; b < B; ++b) {
+            const float w = static_cast<float>(
+                rlaif::ppo_row_weight(o.aggregation, counts[b], N, R, o.norm_constant, o.row_norm));
+            for (int64_t t = 0; t < T; ++t) rlaif::gspo_grad_step(io, p, b * T + t, w, grads[b]);
+        }
     }
     PpoSums total;
     rlaif::sums_clear(total);
@@ -330,7 +381,8 @@ void run(const Buffers<E> &io, int64_t B, int64_t T, const rlaif_ppo_options &o,
 
 template <typename E>
 int dispatch_typed(const void *logp, const void *old_logp, const void *adv, const uint8_t *mask, const void *ref,
-                   const void *values, const void *old_values, const void *returns, const void *entropy, int64_t B,
+                   const void *values, const void *old_values, const void *returns, const void *entropy,
+                   const void *isw, int64_t B,
                    int64_t T, const rlaif_ppo_options &o, void *grad_logp, void *grad_values, void *grad_entropy,
                    double *stats, void *workspace) {
     Buffers<E> io{static_cast<const E *>(logp),       static_cast<const E *>(old_logp),
@@ -338,8 +390,9 @@ int dispatch_typed(const void *logp, const void *old_logp, const void *adv, cons
                   static_cast<const E *>(values),     static_cast<const E *>(old_values),
                   static_cast<const E *>(returns),    static_cast<const E *>(entropy),
                   mask,                               static_cast<E *>(grad_logp),
-                  static_cast<E *>(grad_values),      static_cast<E *>(grad_entropy)};
-    const PpoParams p = rlaif::ppo_params(o, ref != nullptr, values != nullptr, entropy != nullptr);
+                  static_cast<E *>(grad_values),      static_cast<E *>(grad_entropy),
+                  static_cast<const E *>(isw)};
+    const PpoParams p = rlaif::ppo_params(o, ref != nullptr, values != nullptr, entropy != nullptr, isw != nullptr);
     run(io, B, T, o, p, stats, workspace);
     return RLAIF_OK;
 }
@@ -348,12 +401,13 @@ int dispatch_typed(const void *logp, const void *old_logp, const void *adv, cons
 
 int64_t rlaif::cpu::RLAIF_CPU_ISA::ppo_loss_workspace_bytes(int64_t B, int64_t T) {
     if (B < 0 || T < 0) return RLAIF_ERR_INVALID_ARGUMENT;
-    return B * static_cast<int64_t>(sizeof(int64_t)) + B * tiles_per_row(T) * static_cast<int64_t>(sizeof(PpoSums));
+    return 2 * B * static_cast<int64_t>(sizeof(int64_t)) + B * tiles_per_row(T) * static_cast<int64_t>(sizeof(PpoSums));
 }
 
 int rlaif::cpu::RLAIF_CPU_ISA::ppo_loss(int dtype, const void *logp, const void *old_logp, const void *advantages,
                                         const uint8_t *mask, const void *ref_logp, const void *values,
-                                        const void *old_values, const void *returns, const void *entropy, int64_t B,
+                                        const void *old_values, const void *returns, const void *entropy,
+                                        const void *is_weights, int64_t B,
                                         int64_t T, const rlaif_ppo_options *options, void *grad_logp,
                                         void *grad_values, void *grad_entropy, double *stats, void *workspace) {
     if (B < 0 || T < 0 || options == nullptr || stats == nullptr) return RLAIF_ERR_INVALID_ARGUMENT;
@@ -368,7 +422,7 @@ int rlaif::cpu::RLAIF_CPU_ISA::ppo_loss(int dtype, const void *logp, const void 
     if (B == 0 || T == 0) B = T = 0;  // no tokens: every sum empty, nothing read or written
     if (dtype == RLAIF_DTYPE_F32)
         return dispatch_typed<float>(logp, old_logp, advantages, mask, ref_logp, values, old_values, returns, entropy,
-                                     B, T, *options, grad_logp, grad_values, grad_entropy, stats, workspace);
-    return dispatch_typed<bf16>(logp, old_logp, advantages, mask, ref_logp, values, old_values, returns, entropy, B,
-                                T, *options, grad_logp, grad_values, grad_entropy, stats, workspace);
+                                     is_weights, B, T, *options, grad_logp, grad_values, grad_entropy, stats, workspace);
+    return dispatch_typed<bf16>(logp, old_logp, advantages, mask, ref_logp, values, old_values, returns, entropy,
+                                is_weights, B, T, *options, grad_logp, grad_values, grad_entropy, stats, workspace);
 }

@@ -32,16 +32,20 @@ constexpr int64_t kTile = kThreads * kItems;
 
 int64_t tiles_per_row(int64_t T) { return (T + kTile - 1) / kTile; }
 
-// Workspace: B row counts, then N and R (int64), then one PpoSums per tile.
+// Workspace: B row counts, then N and R (int64), B float32 GSPO row ratios
+// and B float32 row gradients (8 bytes per row), then one PpoSums per tile.
 struct Workspace {
     int64_t *counts;
     int64_t *totals;
+    float *ratios;  // GSPO: s_b, negated when |slr_b| > BOUND (no gradient through the clamp)
+    float *grads;   // GSPO: the row's d loss / d s_b * s_b / n_b
     PpoSums *tiles;
 };
 
 Workspace carve(void *ws, int64_t B) {
     int64_t *base = static_cast<int64_t *>(ws);
-    return {base, base + B, reinterpret_cast<PpoSums *>(base + B + 2)};
+    float *rows = reinterpret_cast<float *>(base + B + 2);
+    return {base, base + B, rows, rows + B, reinterpret_cast<PpoSums *>(base + 2 * B + 2)};
 }
 
 __device__ PpoSums shfl_down(const PpoSums &s, int off) {
@@ -61,6 +65,7 @@ __device__ PpoSums shfl_down(const PpoSums &s, int off) {
     o.ratio_min = __shfl_down_sync(all, s.ratio_min, off);
     o.ratio_max = __shfl_down_sync(all, s.ratio_max, off);
     o.nan = __shfl_down_sync(all, s.nan, off);
+    o.seq_coef = __shfl_down_sync(all, s.seq_coef, off);
     return o;
 }
 
@@ -115,14 +120,74 @@ __global__ void totals_kernel(const int64_t *__restrict__ counts, int64_t B, int
 template <typename E>
 using Buffers = rlaif::PpoBuffers<E>;
 
+// GSPO, a block per row: the float64 sum of logp - old_logp over valid tokens in
+// a fixed tree order, then s_b (see Workspace::ratios).
 template <typename E>
-__global__ void __launch_bounds__(kThreads) tile_kernel(Buffers<E> io, PpoParams p, int64_t T, int64_t per_row,
-                                                        int aggregation, double norm_constant, Workspace ws) {
+__global__ void __launch_bounds__(kThreads) gspo_ratio_kernel(Buffers<E> io, int64_t T, Workspace ws) {
+    __shared__ double warps[kThreads / 32];
+    const int64_t b = blockIdx.x;
+    double sum = 0.0;
+    for (int64_t t = threadIdx.x; t < T; t += kThreads) {
+        const int64_t i = b * T + t;
+        if (io.mask[i] != 0) sum += static_cast<double>(load(io.logp[i]) - load(io.old_logp[i]));
+    }
+    for (int off = 16; off > 0; off >>= 1) sum += __shfl_down_sync(0xffffffffu, sum, off);
+    if ((threadIdx.x & 31) == 0) warps[threadIdx.x >> 5] = sum;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        for (int w = 1; w < kThreads / 32; ++w) sum += warps[w];
+        const int64_t n = ws.counts[b];
+        if (n == 0) {
+            ws.ratios[b] = 1.0f;
+        } else {
+            const float slr = rlaif::gspo_row_logratio(sum, n);
+            const float bound = RLAIF_PPO_LOGRATIO_BOUND;
+            const float s = expf(rlaif::clampf(slr, -bound, bound));
+            ws.ratios[b] = rlaif::inside(slr, -bound, bound) != 0.0f || slr != slr ? s : -s;
+        }
+    }
+}
+
+// GSPO, a block per row: the row's tiles' seq_coef in tile order, divided by n_b.
+__global__ void gspo_row_kernel(int64_t B, int64_t per_row, Workspace ws) {
+    const int64_t b = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+    if (b >= B) return;
+    double c = 0.0;
+    for (int64_t k = 0; k < per_row; ++k) c += ws.tiles[b * per_row + k].seq_coef;
+    const float r = ws.ratios[b];
+    ws.grads[b] = ws.counts[b] > 0 && r > 0.0f ? static_cast<float>(c / static_cast<double>(ws.counts[b]))
+                                               : (r != r ? NAN : 0.0f);
+}
+
+template <typename E>
+__global__ void __launch_bounds__(kThreads) gspo_grad_kernel(Buffers<E> io, PpoParams p, int64_t T, int64_t per_row,
+                                                             int aggregation, double norm_constant, double row_norm,
+                                                             Workspace ws) {
     const int64_t tile = blockIdx.x;
     const int64_t b = tile / per_row;
     const int64_t row_end = (b + 1) * T;
     const int64_t begin = b * T + (tile % per_row) * kTile;
-    const double w = rlaif::ppo_row_weight(aggregation, ws.counts[b], ws.totals[0], ws.totals[1], norm_constant);
+    const float w = static_cast<float>(
+        rlaif::ppo_row_weight(aggregation, ws.counts[b], ws.totals[0], ws.totals[1], norm_constant, row_norm));
+#pragma unroll
+    for (int j = 0; j < kItems; ++j) {
+        const int64_t i = begin + j * kThreads + threadIdx.x;
+        if (i >= row_end) break;
+        rlaif::gspo_grad_step(io, p, i, w, ws.grads[b]);
+    }
+}
+
+template <typename E>
+__global__ void __launch_bounds__(kThreads) tile_kernel(Buffers<E> io, PpoParams p, int64_t T, int64_t per_row,
+                                                        int aggregation, double norm_constant, double row_norm,
+                                                        Workspace ws) {
+    const int64_t tile = blockIdx.x;
+    const int64_t b = tile / per_row;
+    const int64_t row_end = (b + 1) * T;
+    const int64_t begin = b * T + (tile % per_row) * kTile;
+    const double w =
+        rlaif::ppo_row_weight(aggregation, ws.counts[b], ws.totals[0], ws.totals[1], norm_constant, row_norm);
+    const float seq_r = p.policy == RLAIF_PPO_POLICY_GSPO ? fabsf(ws.ratios[b]) : 1.0f;
     const float wf = static_cast<float>(w);  // gradients take the float32 weight, as on the CPU
     const float g_ent = -p.ent_coef * wf;
     PpoSums s;
@@ -131,7 +196,7 @@ __global__ void __launch_bounds__(kThreads) tile_kernel(Buffers<E> io, PpoParams
     for (int j = 0; j < kItems; ++j) {
         const int64_t i = begin + j * kThreads + threadIdx.x;
         if (i >= row_end) break;
-        rlaif::ppo_scalar_step(io, p, i, wf, g_ent, s);
+        rlaif::ppo_scalar_step(io, p, i, wf, g_ent, seq_r, s);
     }
     block_merge(s);
     if (threadIdx.x == 0) {
@@ -151,7 +216,8 @@ __global__ void finish_kernel(Workspace ws, int64_t tiles, double vf_coef, doubl
 
 template <typename E>
 int launch(const void *logp, const void *old_logp, const void *adv, const uint8_t *mask, const void *ref,
-           const void *values, const void *old_values, const void *returns, const void *entropy, int64_t B, int64_t T,
+           const void *values, const void *old_values, const void *returns, const void *entropy, const void *isw,
+           int64_t B, int64_t T,
            const rlaif_ppo_options &o, void *grad_logp, void *grad_values, void *grad_entropy, double *stats,
            void *workspace, cudaStream_t stream) {
     const Buffers<E> io{static_cast<const E *>(logp),    static_cast<const E *>(old_logp),
@@ -159,16 +225,24 @@ int launch(const void *logp, const void *old_logp, const void *adv, const uint8_
                         static_cast<const E *>(values),  static_cast<const E *>(old_values),
                         static_cast<const E *>(returns), static_cast<const E *>(entropy),
                         mask,                            static_cast<E *>(grad_logp),
-                        static_cast<E *>(grad_values),   static_cast<E *>(grad_entropy)};
-    const PpoParams p = rlaif::ppo_params(o, ref != nullptr, values != nullptr, entropy != nullptr);
+                        static_cast<E *>(grad_values),   static_cast<E *>(grad_entropy),
+                        static_cast<const E *>(isw)};
+    const PpoParams p = rlaif::ppo_params(o, ref != nullptr, values != nullptr, entropy != nullptr, isw != nullptr);
+    const bool gspo = o.policy_loss == RLAIF_PPO_POLICY_GSPO;
     const Workspace ws = carve(workspace, B);
     const int64_t per_row = tiles_per_row(T);
     const int64_t tiles = B * per_row;
     if (B > 0 && T > 0) count_kernel<<<static_cast<unsigned>(B), kThreads, 0, stream>>>(mask, T, ws.counts);
     totals_kernel<<<1, kThreads, 0, stream>>>(ws.counts, T > 0 ? B : 0, ws.totals);
+    if (gspo && B > 0 && T > 0) gspo_ratio_kernel<E><<<static_cast<unsigned>(B), kThreads, 0, stream>>>(io, T, ws);
     if (tiles > 0)
         tile_kernel<E><<<static_cast<unsigned>(tiles), kThreads, 0, stream>>>(io, p, T, per_row, o.aggregation,
-                                                                               o.norm_constant, ws);
+                                                                               o.norm_constant, o.row_norm, ws);
+    if (gspo && tiles > 0 && grad_logp != nullptr) {
+        gspo_row_kernel<<<static_cast<unsigned>((B + kThreads - 1) / kThreads), kThreads, 0, stream>>>(B, per_row, ws);
+        gspo_grad_kernel<E><<<static_cast<unsigned>(tiles), kThreads, 0, stream>>>(io, p, T, per_row, o.aggregation,
+                                                                                    o.norm_constant, o.row_norm, ws);
+    }
     finish_kernel<<<1, kThreads, 0, stream>>>(ws, tiles, o.vf_coef, o.kl_coef, o.ent_coef, stats);
     return rlaif::cuda_status(cudaGetLastError());
 }
@@ -177,14 +251,14 @@ int launch(const void *logp, const void *old_logp, const void *adv, const uint8_
 
 extern "C" int64_t rlaif_ppo_loss_cuda_workspace_bytes(int64_t B, int64_t T) {
     if (B < 0 || T < 0) return RLAIF_ERR_INVALID_ARGUMENT;
-    return (B + 2) * static_cast<int64_t>(sizeof(int64_t)) +
+    return (2 * B + 2) * static_cast<int64_t>(sizeof(int64_t)) +
            B * tiles_per_row(T) * static_cast<int64_t>(sizeof(PpoSums));
 }
 
 extern "C" int rlaif_ppo_loss_cuda(int dtype, const void *logp, const void *old_logp, const void *advantages,
                                    const uint8_t *mask, const void *ref_logp, const void *values,
-                                   const void *old_values, const void *returns, const void *entropy, int64_t B,
-                                   int64_t T, const rlaif_ppo_options *options, void *grad_logp, void *grad_values,
+                                   const void *old_values, const void *returns, const void *entropy,
+                                   const void *is_weights, int64_t B, int64_t T, const rlaif_ppo_options *options, void *grad_logp, void *grad_values,
                                    void *grad_entropy, double *stats, void *workspace, cudaStream_t stream) {
     if (B < 0 || T < 0 || options == nullptr || stats == nullptr || workspace == nullptr)
         return RLAIF_ERR_INVALID_ARGUMENT;
@@ -197,11 +271,11 @@ extern "C" int rlaif_ppo_loss_cuda(int dtype, const void *logp, const void *old_
     if (B > 0 && T > 0 && (!logp || !old_logp || !advantages || !mask)) return RLAIF_ERR_INVALID_ARGUMENT;
     switch (dtype) {
         case RLAIF_DTYPE_F32:
-            return launch<float>(logp, old_logp, advantages, mask, ref_logp, values, old_values, returns, entropy, B,
-                                 T, *options, grad_logp, grad_values, grad_entropy, stats, workspace, stream);
+            return launch<float>(logp, old_logp, advantages, mask, ref_logp, values, old_values, returns, entropy,
+                                 is_weights, B, T, *options, grad_logp, grad_values, grad_entropy, stats, workspace, stream);
         case RLAIF_DTYPE_BF16:
-            return launch<bf16>(logp, old_logp, advantages, mask, ref_logp, values, old_values, returns, entropy, B,
-                                T, *options, grad_logp, grad_values, grad_entropy, stats, workspace, stream);
+            return launch<bf16>(logp, old_logp, advantages, mask, ref_logp, values, old_values, returns, entropy,
+                                is_weights, B, T, *options, grad_logp, grad_values, grad_entropy, stats, workspace, stream);
         default:
             return RLAIF_ERR_INVALID_ARGUMENT;
     }

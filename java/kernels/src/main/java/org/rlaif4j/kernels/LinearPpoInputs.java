@@ -14,21 +14,29 @@ import org.bytedeco.pytorch.Tensor;
  * @param targets [B, T] the sampled token ids whose log-probs are scored
  * @param refLogp reference log-probs, for a KL term in the loss; null = none
  * @param values, oldValues, returns the value head's outputs and targets; all three or none
+ * @param isWeights per-token constant weights of the policy term (truncated importance sampling); null = none
  */
 public record LinearPpoInputs(Tensor hidden, Tensor lmHead, Tensor bias, Tensor targets, Tensor oldLogp,
-        Tensor advantages, Tensor mask, Tensor refLogp, Tensor values, Tensor oldValues, Tensor returns) {
+        Tensor advantages, Tensor mask, Tensor refLogp, Tensor values, Tensor oldValues, Tensor returns,
+        Tensor isWeights) {
 
     public static LinearPpoInputs of(Tensor hidden, Tensor lmHead, Tensor bias, Tensor targets, Tensor oldLogp,
             Tensor advantages, Tensor mask) {
-        return new LinearPpoInputs(hidden, lmHead, bias, targets, oldLogp, advantages, mask, null, null, null, null);
+        return new LinearPpoInputs(hidden, lmHead, bias, targets, oldLogp, advantages, mask, null, null, null, null, null);
     }
 
     public LinearPpoInputs withReference(Tensor ref) {
         return new LinearPpoInputs(hidden, lmHead, bias, targets, oldLogp, advantages, mask, ref, values, oldValues,
-                returns);
+                returns, isWeights);
     }
 
     public LinearPpoInputs withValues(Tensor v, Tensor oldV, Tensor ret) {
-        return new LinearPpoInputs(hidden, lmHead, bias, targets, oldLogp, advantages, mask, refLogp, v, oldV, ret);
+        return new LinearPpoInputs(hidden, lmHead, bias, targets, oldLogp, advantages, mask, refLogp, v, oldV, ret,
+                isWeights);
+    }
+
+    public LinearPpoInputs withImportanceWeights(Tensor w) {
+        return new LinearPpoInputs(hidden, lmHead, bias, targets, oldLogp, advantages, mask, refLogp, values, oldValues,
+                returns, w);
     }
 }

@@ -25,7 +25,8 @@ import org.rlaif4j.kernels.bindings.RlaifNative;
  * LogProbs.fromHidden} followed by {@code PpoLoss.compute} (with the head's entropy as the
  * entropy input) and both backwards, to float32 rounding. Each chunk runs the PPO kernel with the
  * chunk's own aggregation normaliser, rescaled to the batch's (N or R tokens / rows: the loss
- * and gradients are linear in it); statistics are merged with their token counts.
+ * and gradients are linear in it); statistics are merged with their token counts. Chunks hold
+ * whole rows, so GSPO's per-row ratio is computed within one chunk.
  */
 public final class LinearPpoLoss {
     private static final String KERNEL = "LinearPpoLoss.compute";
@@ -190,6 +191,9 @@ public final class LinearPpoLoss {
                 if (entropy != null) {
                     ppo = ppo.withEntropy(entropy.toType(inputType));
                 }
+                if (in.isWeights() != null) {
+                    ppo = ppo.withImportanceWeights(rowsOf(in.isWeights(), b0, rows));
+                }
                 PpoLossResult r = PpoLoss.compute(ppo, config.withFailOnNaN(false));
                 PpoStats s = r.stats();
                 if (s.validTokens() == 0) {
@@ -224,7 +228,8 @@ public final class LinearPpoLoss {
             switch (config.aggregation()) {
                 case TOKEN_MEAN: return (double) s.validTokens() / totals[0];
                 case SEQ_MEAN_TOKEN_MEAN:
-                case SEQ_MEAN_TOKEN_SUM: return (double) s.validRows() / totals[1];
+                case SEQ_MEAN_TOKEN_SUM: // a given row divisor is already the batch's
+                    return config.rowNorm() > 0 ? 1.0 : (double) s.validRows() / totals[1];
                 default: return 1.0;
             }
         }

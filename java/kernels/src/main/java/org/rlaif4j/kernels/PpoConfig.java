@@ -23,9 +23,38 @@ import org.rlaif4j.kernels.bindings.RlaifNative;
  * @param entCoef weight of the entropy bonus (subtracted); finite and >= 0, > 0 requires entropy
  * @param failOnNaN throw when a valid token has a NaN input (else the NaN is counted in {@link
  *     PpoStats#nanTokens()} and propagates into the loss)
+ * @param policyLoss the policy term: PPO's clipped token ratio, GSPO's sequence ratio or CISPO's
+ *     clipped importance weight
+ * @param rowNorm 0 = the SEQ_MEAN_* aggregations divide by the rows of the batch that have a
+ *     valid token; else finite and > 0, the divisor itself (micro-batches and data-parallel ranks
+ *     normalised by the whole minibatch's rows)
  */
 public record PpoConfig(Aggregation aggregation, double normConstant, double epsLow, double epsHigh, double dualClip,
-        double valueClip, double vfCoef, KlEstimator klEstimator, double klCoef, double entCoef, boolean failOnNaN) {
+        double valueClip, double vfCoef, KlEstimator klEstimator, double klCoef, double entCoef, boolean failOnNaN,
+        PolicyLoss policyLoss, double rowNorm) {
+
+    /** The policy term of the loss (per valid token; A the advantage, r = exp(logp - oldLogp)). */
+    public enum PolicyLoss {
+        /** PPO (Schulman et al. 2017): {@code max(-A r, -A clamp(r, 1 - epsLow, 1 + epsHigh))}, dual clip optional. */
+        CLIP(RlaifNative.RLAIF_PPO_POLICY_CLIP),
+        /**
+         * GSPO (Zheng et al. 2025): the same clipped objective with the row's sequence ratio
+         * {@code s = exp(mean over its valid tokens of (logp - oldLogp))} in place of r, the
+         * gradient reaching every token through s; clip ranges are small (3e-4 / 4e-4 in the paper).
+         */
+        GSPO(RlaifNative.RLAIF_PPO_POLICY_GSPO),
+        /**
+         * CISPO (MiniMax-M1, 2025): {@code -A * sg(clamp(r, 1 - epsLow, 1 + epsHigh)) * logp}: the
+         * clipped ratio is a stop-gradient weight, so every token keeps a gradient. No dual clip.
+         */
+        CISPO(RlaifNative.RLAIF_PPO_POLICY_CISPO);
+
+        final int code;
+
+        PolicyLoss(int code) {
+            this.code = code;
+        }
+    }
 
     /** How a per-token term becomes a scalar; masked tokens never count. */
     public enum Aggregation {
@@ -78,25 +107,32 @@ public record PpoConfig(Aggregation aggregation, double normConstant, double eps
         requireNonNegative(vfCoef, "vfCoef");
         requireNonNegative(klCoef, "klCoef");
         requireNonNegative(entCoef, "entCoef");
+        Objects.requireNonNull(policyLoss, "policyLoss: expected a PolicyLoss, found null");
+        if (policyLoss == PolicyLoss.CISPO && dualClip != 0.0) {
+            throw new IllegalArgumentException("dualClip: expected 0 with policyLoss CISPO (its clipped weight has no "
+                    + "dual clip), found " + dualClip);
+        }
+        requireNonNegative(rowNorm, "rowNorm");
     }
 
     /**
-     * Token-mean aggregation, ratio clip 0.2 on both sides, no dual clip, no value clip, every
-     * coefficient 0 (policy loss only), K3 estimator, fail on NaN.
+     * Token-mean aggregation, PPO's clipped ratio (0.2 on both sides), no dual clip, no value clip,
+     * every coefficient 0 (policy loss only), K3 estimator, fail on NaN, the batch's own row count.
      */
     public static PpoConfig defaults() {
-        return new PpoConfig(Aggregation.TOKEN_MEAN, 1.0, 0.2, 0.2, 0.0, 0.0, 0.0, KlEstimator.K3, 0.0, 0.0, true);
+        return new PpoConfig(Aggregation.TOKEN_MEAN, 1.0, 0.2, 0.2, 0.0, 0.0, 0.0, KlEstimator.K3, 0.0, 0.0, true,
+                PolicyLoss.CLIP, 0.0);
     }
 
     public PpoConfig withAggregation(Aggregation a) {
         return new PpoConfig(a, normConstant, epsLow, epsHigh, dualClip, valueClip, vfCoef, klEstimator, klCoef,
-                entCoef, failOnNaN);
+                entCoef, failOnNaN, policyLoss, rowNorm);
     }
 
     /** {@link Aggregation#TOKEN_SUM_NORM} with the given divisor. */
     public PpoConfig withTokenSumNorm(double constant) {
         return new PpoConfig(Aggregation.TOKEN_SUM_NORM, constant, epsLow, epsHigh, dualClip, valueClip, vfCoef,
-                klEstimator, klCoef, entCoef, failOnNaN);
+                klEstimator, klCoef, entCoef, failOnNaN, policyLoss, rowNorm);
     }
 
     /** The same clip range on both sides. */
@@ -106,42 +142,54 @@ public record PpoConfig(Aggregation aggregation, double normConstant, double eps
 
     public PpoConfig withClip(double low, double high) {
         return new PpoConfig(aggregation, normConstant, low, high, dualClip, valueClip, vfCoef, klEstimator, klCoef,
-                entCoef, failOnNaN);
+                entCoef, failOnNaN, policyLoss, rowNorm);
     }
 
     /** Dual clip with constant c > 1; 0 turns it off. */
     public PpoConfig withDualClip(double c) {
         return new PpoConfig(aggregation, normConstant, epsLow, epsHigh, c, valueClip, vfCoef, klEstimator, klCoef,
-                entCoef, failOnNaN);
+                entCoef, failOnNaN, policyLoss, rowNorm);
     }
 
     /** Value loss with coefficient {@code coef} and value clip {@code clip} (0 = no clip). */
     public PpoConfig withValueLoss(double coef, double clip) {
         return new PpoConfig(aggregation, normConstant, epsLow, epsHigh, dualClip, clip, coef, klEstimator, klCoef,
-                entCoef, failOnNaN);
+                entCoef, failOnNaN, policyLoss, rowNorm);
     }
 
     /** KL term to the reference policy with the given estimator and coefficient. */
     public PpoConfig withKl(KlEstimator estimator, double coef) {
         return new PpoConfig(aggregation, normConstant, epsLow, epsHigh, dualClip, valueClip, vfCoef, estimator, coef,
-                entCoef, failOnNaN);
+                entCoef, failOnNaN, policyLoss, rowNorm);
     }
 
     public PpoConfig withEntropyBonus(double coef) {
         return new PpoConfig(aggregation, normConstant, epsLow, epsHigh, dualClip, valueClip, vfCoef, klEstimator,
-                klCoef, coef, failOnNaN);
+                klCoef, coef, failOnNaN, policyLoss, rowNorm);
     }
 
     public PpoConfig withFailOnNaN(boolean fail) {
         return new PpoConfig(aggregation, normConstant, epsLow, epsHigh, dualClip, valueClip, vfCoef, klEstimator,
-                klCoef, entCoef, fail);
+                klCoef, entCoef, fail, policyLoss, rowNorm);
+    }
+
+    public PpoConfig withPolicyLoss(PolicyLoss p) {
+        return new PpoConfig(aggregation, normConstant, epsLow, epsHigh, dualClip, valueClip, vfCoef, klEstimator,
+                klCoef, entCoef, failOnNaN, p, rowNorm);
+    }
+
+    /** The row divisor of the SEQ_MEAN_* aggregations (0 = the batch's rows with a valid token). */
+    public PpoConfig withRowNorm(double rows) {
+        return new PpoConfig(aggregation, normConstant, epsLow, epsHigh, dualClip, valueClip, vfCoef, klEstimator,
+                klCoef, entCoef, failOnNaN, policyLoss, rows);
     }
 
     /** The native options struct; the caller closes it. */
     RlaifNative.PpoOptions toNative() {
         return new RlaifNative.PpoOptions().aggregation(aggregation.code).kl_estimator(klEstimator.code)
                 .eps_low(epsLow).eps_high(epsHigh).dual_clip(dualClip).value_clip(valueClip).vf_coef(vfCoef)
-                .kl_coef(klCoef).ent_coef(entCoef).norm_constant(normConstant);
+                .kl_coef(klCoef).ent_coef(entCoef).norm_constant(normConstant).policy_loss(policyLoss.code)
+                .row_norm(rowNorm);
     }
 
     private static void requirePositive(double v, String name) {

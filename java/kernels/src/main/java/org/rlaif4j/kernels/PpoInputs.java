@@ -19,24 +19,30 @@ import org.bytedeco.pytorch.Tensor;
  * @param oldValues value predictions at sampling time, the centre of the value clip
  * @param returns value targets
  * @param entropy per-token entropy of the policy, for the entropy bonus; null = none
+ * @param isWeights per-token constant weights of the policy term (truncated importance sampling:
+ *     min(pi_train / pi_sampler, C) for rollouts from another sampler); null = none
  */
 public record PpoInputs(Tensor logp, Tensor oldLogp, Tensor advantages, Tensor mask, Tensor refLogp, Tensor values,
-        Tensor oldValues, Tensor returns, Tensor entropy) {
+        Tensor oldValues, Tensor returns, Tensor entropy, Tensor isWeights) {
 
     /** The policy-loss inputs only; add the optional parts with the {@code with...} methods. */
     public static PpoInputs of(Tensor logp, Tensor oldLogp, Tensor advantages, Tensor mask) {
-        return new PpoInputs(logp, oldLogp, advantages, mask, null, null, null, null, null);
+        return new PpoInputs(logp, oldLogp, advantages, mask, null, null, null, null, null, null);
+    }
+
+    public PpoInputs withImportanceWeights(Tensor w) {
+        return new PpoInputs(logp, oldLogp, advantages, mask, refLogp, values, oldValues, returns, entropy, w);
     }
 
     public PpoInputs withReference(Tensor refLogp) {
-        return new PpoInputs(logp, oldLogp, advantages, mask, refLogp, values, oldValues, returns, entropy);
+        return new PpoInputs(logp, oldLogp, advantages, mask, refLogp, values, oldValues, returns, entropy, isWeights);
     }
 
     public PpoInputs withValues(Tensor values, Tensor oldValues, Tensor returns) {
-        return new PpoInputs(logp, oldLogp, advantages, mask, refLogp, values, oldValues, returns, entropy);
+        return new PpoInputs(logp, oldLogp, advantages, mask, refLogp, values, oldValues, returns, entropy, isWeights);
     }
 
     public PpoInputs withEntropy(Tensor entropy) {
-        return new PpoInputs(logp, oldLogp, advantages, mask, refLogp, values, oldValues, returns, entropy);
+        return new PpoInputs(logp, oldLogp, advantages, mask, refLogp, values, oldValues, returns, entropy, isWeights);
     }
 }

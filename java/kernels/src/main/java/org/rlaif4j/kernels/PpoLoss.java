@@ -147,8 +147,8 @@ public final class PpoLoss {
         try (Tensor workspace = Tensors.empty(ScalarType.Byte, bytes)) {
             NativeStatus.check(RlaifNative.rlaif_ppo_loss(dtype.code, ptr(in.logp()), ptr(in.oldLogp()),
                     ptr(in.advantages()), ptr(in.mask()), ptr(in.refLogp()), ptr(in.values()), ptr(in.oldValues()),
-                    ptr(in.returns()), ptr(in.entropy()), b, t, options, ptr(gradLogp), ptr(gradValues),
-                    ptr(gradEntropy), stats, workspace.data_ptr()), KERNEL);
+                    ptr(in.returns()), ptr(in.entropy()), ptr(in.isWeights()), b, t, options, ptr(gradLogp),
+                    ptr(gradValues), ptr(gradEntropy), stats, workspace.data_ptr()), KERNEL);
         }
     }
 
@@ -164,8 +164,8 @@ public final class PpoLoss {
                 Tensor deviceStats = logp.new_empty(new long[] {stats.length}, f64)) {
             NativeStatus.check(RlaifCudaNative.rlaif_ppo_loss_cuda(dtype.code, ptr(logp), ptr(in.oldLogp()),
                     ptr(in.advantages()), ptr(in.mask()), ptr(in.refLogp()), ptr(in.values()), ptr(in.oldValues()),
-                    ptr(in.returns()), ptr(in.entropy()), b, t, options, ptr(gradLogp), ptr(gradValues),
-                    ptr(gradEntropy), deviceStats.data_ptr(), workspace.data_ptr(), CudaStreams.current(logp)),
+                    ptr(in.returns()), ptr(in.entropy()), ptr(in.isWeights()), b, t, options, ptr(gradLogp),
+                    ptr(gradValues), ptr(gradEntropy), deviceStats.data_ptr(), workspace.data_ptr(), CudaStreams.current(logp)),
                     KERNEL);
             try (Tensor host = deviceStats.cpu(); Tensor lossElement = deviceStats.select(0, 0)) {
                 host.data_ptr_double().get(stats);
@@ -224,6 +224,7 @@ public final class PpoLoss {
             requireConstant(in.refLogp(), "refLogp");
             requireConstant(in.oldValues(), "oldValues");
             requireConstant(in.returns(), "returns");
+            requireConstant(in.isWeights(), "isWeights");
         }
         return dtype;
     }
@@ -239,6 +240,7 @@ public final class PpoLoss {
         m.put("oldValues", in.oldValues());
         m.put("returns", in.returns());
         m.put("entropy", in.entropy());
+        m.put("isWeights", in.isWeights());
         return m;
     }
 

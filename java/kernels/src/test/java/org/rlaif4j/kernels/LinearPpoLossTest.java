@@ -108,6 +108,59 @@ class LinearPpoLossTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} {1}, chunk tokens {2}")
+    @CsvSource({"GSPO,TOKEN_MEAN,9", "GSPO,SEQ_MEAN_TOKEN_MEAN,18", "GSPO,SEQ_MEAN_TOKEN_SUM,0", "CISPO,TOKEN_MEAN,9",
+        "CISPO,SEQ_MEAN_TOKEN_MEAN,27", "CLIP,SEQ_MEAN_TOKEN_MEAN,9"})
+    void policyModesImportanceWeightsAndRowNormMatchTheComposition(PpoConfig.PolicyLoss policy, Aggregation aggregation,
+            long chunkTokens) {
+        // GSPO's ratio spans a whole row: chunks of whole rows must give the batch's result
+        PpoConfig cfg = PpoConfig.defaults().withAggregation(aggregation).withPolicyLoss(policy)
+                .withClip(policy == PpoConfig.PolicyLoss.GSPO ? 0.05 : 0.2, 0.28).withKl(KlEstimator.K3, 0.1)
+                .withValueLoss(0.5, 0.2).withRowNorm(aggregation == Aggregation.TOKEN_MEAN ? 0 : 5.0);
+        float[] isw = data.normal(B * T, 1, 0.4);
+        for (int i = 0; i < isw.length; i++) {
+            isw[i] = Math.max(0f, isw[i]);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Side want = new Side();
+            LogProbsResult lp = LogProbs.fromHidden(want.hiddenT, want.headT, want.biasT, want.targetsT, want.maskT,
+                    new LogProbsConfig(TEMPERATURE, false, Long.MIN_VALUE, 0), 0);
+            PpoLossResult ppo = PpoLoss.compute(PpoInputs.of(lp.logProbs(), want.oldT, want.advT, want.maskT)
+                    .withReference(want.refT).withValues(want.valuesT, want.oldVT, want.retT)
+                    .withImportanceWeights(Tensors.fromFloats(isw, B, T)), cfg);
+            ppo.backward();
+            lp.backward();
+
+            Side got = new Side();
+            LinearPpoResult fused = LinearPpoLoss.compute(LinearPpoInputs.of(got.hiddenT, got.headT, got.biasT,
+                    got.targetsT, got.oldT, got.advT, got.maskT).withReference(got.refT)
+                    .withValues(got.valuesT, got.oldVT, got.retT).withImportanceWeights(Tensors.fromFloats(isw, B, T)),
+                    cfg, TEMPERATURE, chunkTokens);
+            fused.backward();
+            PpoStats w = ppo.stats();
+            PpoStats g = fused.stats();
+            String what = policy + " " + aggregation + ", seed " + data.seed;
+            assertEquals(w.loss(), g.loss(), 1e-5 * (1 + Math.abs(w.loss())), "loss " + what);
+            assertEquals(w.policyLoss(), g.policyLoss(), 1e-5 * (1 + Math.abs(w.policyLoss())), "policy loss " + what);
+            assertEquals(w.clipFracLow(), g.clipFracLow(), 1e-12, "clip fraction low " + what);
+            assertEquals(w.clipFracHigh(), g.clipFracHigh(), 1e-12, "clip fraction high " + what);
+            assertEquals(w.ratioMean(), g.ratioMean(), 1e-6 * (1 + w.ratioMean()), "ratio mean " + what);
+            assertClose(want.hiddenT.grad(), got.hiddenT.grad(), "d hidden " + what, data.seed);
+            assertClose(want.headT.grad(), got.headT.grad(), "d lmHead " + what, data.seed);
+            assertClose(want.valuesT.grad(), got.valuesT.grad(), "d values " + what, data.seed);
+            assertTrue(Tensors.toFloats(got.hiddenT.grad()).length > 0 && maxAbs(Tensors.toFloats(got.hiddenT.grad())) > 0,
+                    "gradients reach the hidden states " + what);
+        }
+    }
+
+    private static double maxAbs(float[] x) {
+        double m = 0;
+        for (float v : x) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
     @Test
     void validationAndNaN() {
         try (PointerScope scope = new PointerScope()) {

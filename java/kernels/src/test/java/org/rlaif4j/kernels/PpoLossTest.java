@@ -224,7 +224,7 @@ class PpoLossTest {
             PpoInputs f32 = x.tensors(false);
             PpoInputs bf = new PpoInputs(bf16(f32.logp()), bf16(f32.oldLogp()), bf16(f32.advantages()), f32.mask(),
                     bf16(f32.refLogp()), bf16(f32.values()), bf16(f32.oldValues()), bf16(f32.returns()),
-                    bf16(f32.entropy()));
+                    bf16(f32.entropy()), null);
             // The reference sees exactly the bf16 inputs; tokens that rounding moved onto a kink are dropped.
             Batch rounded = new Batch(x.b, x.t, x.mask.clone());
             System.arraycopy(Tensors.toFloats(bf.logp()), 0, rounded.logp, 0, x.logp.length);
@@ -241,7 +241,7 @@ class PpoLossTest {
             }
             PpoInputs in = new PpoInputs(bf.logp(), bf.oldLogp(), bf.advantages(),
                     Tensors.fromMask(rounded.mask, x.b, x.t), bf.refLogp(), bf.values(), bf.oldValues(), bf.returns(),
-                    bf.entropy());
+                    bf.entropy(), null);
             PpoReference want = new PpoReference(rounded, cfg);
             PpoLossResult r = PpoLoss.compute(in, cfg);
             assertEquals(ScalarType.BFloat16, TensorChecks.dtype(r.gradLogp()));
@@ -488,7 +488,7 @@ class PpoLossTest {
 
     // ---- assertions ----
 
-    private static void assertStats(PpoStats got, PpoReference ref, PpoConfig cfg, String what) {
+    static void assertStats(PpoStats got, PpoReference ref, PpoConfig cfg, String what) {
         PpoStats want = ref.stats;
         assertEquals(want.validTokens(), got.validTokens(), "valid tokens " + what);
         assertEquals(want.validRows(), got.validRows(), "valid rows " + what);
@@ -518,7 +518,7 @@ class PpoLossTest {
      * Per element |got - want| <= rtol * (scale_i + |want_i|) at valid positions (scale null: 0),
      * and exactly 0 at masked positions.
      */
-    private static void assertGrad(float[] got, double[] want, double[] scale, boolean[] mask, double rtol,
+    static void assertGrad(float[] got, double[] want, double[] scale, boolean[] mask, double rtol,
             String what) {
         for (int i = 0; i < want.length; i++) {
             if (!mask[i]) {

@@ -158,7 +158,7 @@ class PpoLossValidationTest {
     @Test
     void optionalPartsComeWithTheirTensors() {
         PpoInputs partial = new PpoInputs(in.logp(), in.oldLogp(), in.advantages(), in.mask(), null, t(4, 16),
-                t(4, 16), null, null);
+                t(4, 16), null, null, null);
         assertMessage("returns: expected a tensor (values, oldValues and returns come together), found null",
                 () -> PpoLoss.compute(partial, cfg));
         assertMessage("values: expected a tensor when vfCoef > 0, found null",

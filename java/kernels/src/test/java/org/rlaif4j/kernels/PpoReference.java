@@ -26,6 +26,7 @@ final class PpoReference {
         float[] oldValues;
         float[] returns;
         float[] entropy;
+        float[] isw;
 
         Batch(int b, int t, boolean[] mask) {
             this.b = b;
@@ -47,6 +48,9 @@ final class PpoReference {
             }
             if (entropy != null) {
                 in = in.withEntropy(leaf(entropy, grad));
+            }
+            if (isw != null) {
+                in = in.withImportanceWeights(make(isw));
             }
             return in;
         }
@@ -84,7 +88,7 @@ final class PpoReference {
         for (int i = 0; i < n; i++) {
             if (!mask[i]) {
                 for (float[] a : new float[][] {x.logp, x.oldLogp, x.adv, x.ref, x.values, x.oldValues, x.returns,
-                        x.entropy}) {
+                        x.entropy, x.isw}) {
                     if (a != null) {
                         a[i] = padding;
                     }
@@ -192,8 +196,14 @@ final class PpoReference {
         double low = 0, high = 0, dual = 0, vclip = 0, k2 = 0, k3 = 0, rsum = 0, nan = 0;
         double rmin = Double.POSITIVE_INFINITY;
         double rmax = Double.NEGATIVE_INFINITY;
+        boolean gspo = cfg.policyLoss() == PpoConfig.PolicyLoss.GSPO;
+        boolean cispo = cfg.policyLoss() == PpoConfig.PolicyLoss.CISPO;
         for (int row = 0; row < x.b; row++) {
             double w = weight(cfg, counts[row], total, rows);
+            double slr = rowLogratio(x, row);
+            double sRow = Math.exp(clamp(slr, -BOUND, BOUND));
+            double rowCoef = 0;
+            double rowScale = 0;
             for (int s = 0; s < x.t; s++) {
                 int i = row * x.t + s;
                 if (!x.mask[i]) {
@@ -202,19 +212,43 @@ final class PpoReference {
                 double a = x.adv[i];
                 double raw = (double) x.logp[i] - x.oldLogp[i];
                 double lr = clamp(raw, -BOUND, BOUND);
-                double r = Math.exp(lr);
-                // The clipped objective binds above for A > 0, below for A < 0: then no gradient.
-                boolean bindsHigh = a > 0 && r > hi;
-                boolean bindsLow = a < 0 && r < lo;
-                double pg = bindsHigh || bindsLow ? -a * clamp(r, lo, hi) : -a * r;
-                double dpgDr = bindsHigh || bindsLow ? 0 : -a;
-                boolean dualBinds = cfg.dualClip() != 0 && a < 0 && pg > -a * cfg.dualClip();
-                if (dualBinds) {
-                    pg = -a * cfg.dualClip();
-                    dpgDr = 0;
+                double rt = Math.exp(lr);
+                double r = gspo ? sRow : rt;
+                double wis = x.isw != null ? x.isw[i] : 1;
+                boolean bindsHigh;
+                boolean bindsLow;
+                boolean dualBinds = false;
+                double pg;
+                double g;
+                double scale;
+                if (cispo) { // a constant weight clamp(r) on -A logp
+                    bindsHigh = r > hi;
+                    bindsLow = r < lo;
+                    pg = wis * -a * clamp(r, lo, hi) * x.logp[i];
+                    g = w * wis * -a * clamp(r, lo, hi);
+                    scale = w * wis * Math.abs(a) * r;
+                } else {
+                    // The clipped objective binds above for A > 0, below for A < 0: then no gradient.
+                    bindsHigh = a > 0 && r > hi;
+                    bindsLow = a < 0 && r < lo;
+                    pg = bindsHigh || bindsLow ? -a * clamp(r, lo, hi) : -a * r;
+                    double dpgDr = bindsHigh || bindsLow ? 0 : -a;
+                    dualBinds = cfg.dualClip() != 0 && a < 0 && pg > -a * cfg.dualClip();
+                    if (dualBinds) {
+                        pg = -a * cfg.dualClip();
+                        dpgDr = 0;
+                    }
+                    pg *= wis;
+                    if (gspo) { // through s = exp(mean logratio): summed over the row, below
+                        rowCoef += w * wis * dpgDr * r;
+                        rowScale += w * wis * Math.abs(a) * r;
+                        g = 0;
+                        scale = 0;
+                    } else {
+                        g = w * wis * dpgDr * r * (Math.abs(raw) <= BOUND ? 1 : 0);
+                        scale = w * wis * Math.abs(a) * r;
+                    }
                 }
-                double g = w * dpgDr * r * (Math.abs(raw) <= BOUND ? 1 : 0);
-                double scale = w * Math.abs(a) * r;
                 double kl = 0;
                 if (x.ref != null) {
                     double d = (double) x.ref[i] - x.logp[i];
@@ -237,8 +271,8 @@ final class PpoReference {
                     g += w * cfg.klCoef() * dKl;
                     scale += w * cfg.klCoef() * (1 + Math.abs(dKl));
                 }
-                gradLogp[i] = g;
-                scaleLogp[i] = scale;
+                gradLogp[i] += g;
+                scaleLogp[i] += scale;
                 double vf = 0;
                 if (x.values != null) {
                     double v = x.values[i];
@@ -275,11 +309,21 @@ final class PpoReference {
                 high += bindsHigh ? 1 : 0;
                 dual += dualBinds ? 1 : 0;
                 k2 += 0.5 * lr * lr;
-                k3 += (r - 1) - lr;
+                k3 += (rt - 1) - lr;
                 rsum += r;
                 rmin = Math.min(rmin, r);
                 rmax = Math.max(rmax, r);
                 nan += anyNaN(x, i) ? 1 : 0;
+            }
+            if (gspo && counts[row] > 0) { // the same on every valid token of the row
+                double perToken = Math.abs(slr) <= BOUND ? rowCoef / counts[row] : 0;
+                for (int s = 0; s < x.t; s++) {
+                    int i = row * x.t + s;
+                    if (x.mask[i]) {
+                        gradLogp[i] += perToken;
+                        scaleLogp[i] += rowScale / counts[row];
+                    }
+                }
             }
         }
         double q = total > 0 ? 1.0 / total : Double.NaN;
@@ -297,17 +341,61 @@ final class PpoReference {
         return scalePg + cfg.vfCoef() * scaleVf + cfg.klCoef() * scaleKl + cfg.entCoef() * scaleEnt;
     }
 
+    /** GSPO: the row's mean logratio over its valid tokens (0 for an empty row). */
+    static double rowLogratio(Batch x, int row) {
+        double sum = 0;
+        int n = 0;
+        for (int s = 0; s < x.t; s++) {
+            int i = row * x.t + s;
+            if (x.mask[i]) {
+                sum += (double) x.logp[i] - x.oldLogp[i];
+                n++;
+            }
+        }
+        return n > 0 ? sum / n : 0;
+    }
+
+    /** GSPO: shifts a row's old log-probs until its sequence ratio keeps away from the clip edges and the dual-clip level. */
+    static void avoidGspoKinks(Batch x, PpoConfig cfg) {
+        for (int row = 0; row < x.b; row++) {
+            for (int tries = 0; tries < 100; tries++) {
+                double slr = rowLogratio(x, row);
+                double s = Math.exp(clamp(slr, -BOUND, BOUND));
+                double m = 2e-3;
+                boolean near = Math.abs(s - (1 - cfg.epsLow())) < m || Math.abs(s - (1 + cfg.epsHigh())) < m
+                        || Math.abs(Math.abs(slr) - BOUND) < m || (cfg.dualClip() != 0 && Math.abs(s - cfg.dualClip()) < m);
+                if (!near) {
+                    break;
+                }
+                for (int t = 0; t < x.t; t++) {
+                    if (x.mask[row * x.t + t]) {
+                        x.oldLogp[row * x.t + t] -= 0.01f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Importance weights in [0, 2] at valid tokens, 10% exactly 0; {@code padding} elsewhere. */
+    static void addImportanceWeights(Batch x, java.util.Random rng, float padding) {
+        x.isw = new float[x.b * x.t];
+        for (int i = 0; i < x.isw.length; i++) {
+            x.isw[i] = !x.mask[i] ? padding : rng.nextDouble() < 0.1 ? 0f : (float) (2 * rng.nextDouble());
+        }
+    }
+
     static double weight(PpoConfig cfg, long n, long total, long rows) {
         if (n == 0) {
             return 0;
         }
+        double r = cfg.rowNorm() > 0 ? cfg.rowNorm() : rows;
         switch (cfg.aggregation()) {
             case TOKEN_MEAN:
                 return 1.0 / total;
             case SEQ_MEAN_TOKEN_MEAN:
-                return 1.0 / ((double) rows * n);
+                return 1.0 / (r * n);
             case SEQ_MEAN_TOKEN_SUM:
-                return 1.0 / rows;
+                return 1.0 / r;
             default:
                 return 1.0 / cfg.normConstant();
         }
@@ -315,7 +403,7 @@ final class PpoReference {
 
     private static boolean anyNaN(Batch x, int i) {
         for (float[] a : new float[][] {x.logp, x.oldLogp, x.adv, x.ref, x.values, x.oldValues, x.returns,
-                x.entropy}) {
+                x.entropy, x.isw}) {
             if (a != null && Float.isNaN(a[i])) {
                 return true;
             }

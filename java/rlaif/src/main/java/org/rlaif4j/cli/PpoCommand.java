@@ -27,6 +27,7 @@ import org.rlaif4j.feedback.Labeler;
 import org.rlaif4j.feedback.LabelerOptions;
 import org.rlaif4j.kernels.PpoConfig.Aggregation;
 import org.rlaif4j.kernels.PpoConfig.KlEstimator;
+import org.rlaif4j.kernels.PpoConfig.PolicyLoss;
 import org.rlaif4j.model.CausalLm;
 import org.rlaif4j.model.ModelConfig;
 import org.rlaif4j.model.ScalarHead;
@@ -109,6 +110,8 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "0 = no clipping.") double maxGradNorm;
     @Option(names = "--clip", defaultValue = "0.2", description = "Ratio clip range (below 1; also above unless --clip-high).") double clip;
     @Option(names = "--clip-high", description = "Ratio clip above 1 (DAPO's clip-higher, e.g. 0.28; default: --clip).") Double clipHigh;
+    @Option(names = "--policy-loss", defaultValue = "clip", description = "clip (PPO's token ratio), gspo (sequence "
+            + "ratio; use e.g. --clip 3e-4 --clip-high 4e-4) or cispo (clipped stop-gradient weight).") String policyLoss;
     @Option(names = "--dual-clip", defaultValue = "0", description = "Dual-clip constant c > 1 for negative advantages (0 = off).") double dualClip;
     @Option(names = "--loss-aggregation", defaultValue = "auto", description = "token-mean, seq-mean-token-mean, "
             + "seq-mean-token-sum or token-sum-norm (sum / (rows x --loss-norm-constant)); auto: token-sum-norm for dr_grpo, "
@@ -380,7 +383,7 @@ public final class PpoCommand implements Callable<Integer> {
                 .clipRange(clip, clipHigh != null ? clipHigh : clip).dualClip(dualClip)
                 .lossAggregation(aggregation, lossNormConstant != null ? lossNormConstant : Double.NaN)
                 .dynamicSampling(dynamicSampling, maxSamplingRounds).overlongShaping(overlongBuffer, overlongPenalty)
-                .tisCap(tisCap)
+                .tisCap(tisCap).policyLoss(parse(PolicyLoss.class, policyLoss, "--policy-loss"))
                 .kl(parse(KlEstimator.class, klEstimator, "--kl-estimator"), klCoef)
                 .lossKl(parse(KlEstimator.class, lossKlEstimator, "--loss-kl-estimator")).adaptiveKl(targetKl, klHorizon)
                 .shaping(new RewardShaping(missingEosPenalty, normalizeRewards, rewardClip))

@@ -74,6 +74,9 @@ final class PpoObjective {
         if (values != null) {
             in = in.withValues(values, mb.oldValues(), mb.returns());
         }
+        if (mb.isWeights() != null) {
+            in = in.withImportanceWeights(mb.isWeights());
+        }
         try (LinearPpoResult r = LinearPpoLoss.compute(in, cfg, temperature, 0)) {
             r.backward();
             return r.stats();
@@ -117,6 +120,9 @@ final class PpoObjective {
         }
         if (entropy != null) {
             in = in.withEntropy(entropy);
+        }
+        if (mb.isWeights() != null) {
+            in = in.withImportanceWeights(mb.isWeights());
         }
         return in;
     }

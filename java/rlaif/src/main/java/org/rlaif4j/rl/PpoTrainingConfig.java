@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import org.rlaif4j.kernels.PpoConfig.Aggregation;
 import org.rlaif4j.kernels.PpoConfig.KlEstimator;
+import org.rlaif4j.kernels.PpoConfig.PolicyLoss;
 
 /**
  * Everything {@link PpoTrainer} needs to know, validated on construction. Build with
@@ -42,7 +43,8 @@ import org.rlaif4j.kernels.PpoConfig.KlEstimator;
  * soft length penalty {@code overlongPenalty * min(0, (maxNewTokens - overlongBuffer - L) /
  * overlongBuffer)} to a response of L tokens.
  *
- * <p>{@code tisCap > 0}: truncated importance sampling weights {@code min(pi_old / pi_sampler, tisCap)}
+ * <p>{@code policyLoss}: PPO's token ratio, GSPO's sequence ratio or CISPO's clipped weight (the
+ * fused kernel's modes). {@code tisCap > 0}: truncated importance sampling weights {@code min(pi_old / pi_sampler, tisCap)}
  * per token, pi_sampler being the distribution the generator drew from.
  */
 public record PpoTrainingConfig(
@@ -55,7 +57,7 @@ public record PpoTrainingConfig(
         RewardShaping shaping, AdvantageMode advantageMode, ValueMode valueMode, LossPath lossPath, long seed,
         double clipHigh, double dualClip, Aggregation lossAggregation, double lossNormConstant,
         boolean dynamicSampling, int maxSamplingRounds, double overlongBuffer, double overlongPenalty,
-        KlEstimator lossKlEstimator, double tisCap) {
+        KlEstimator lossKlEstimator, double tisCap, PolicyLoss policyLoss) {
 
     public PpoTrainingConfig {
         stopTokenIds = Set.copyOf(stopTokenIds);
@@ -113,6 +115,12 @@ public record PpoTrainingConfig(
                     + " tokens, found " + overlongBuffer);
         }
         nonNegative(overlongPenalty, "overlongPenalty");
+        if (policyLoss == null) {
+            throw new IllegalArgumentException("policyLoss: expected CLIP, GSPO or CISPO, found null");
+        }
+        if (policyLoss == PolicyLoss.CISPO && dualClip != 0) {
+            throw new IllegalArgumentException("dualClip: expected 0 with policyLoss CISPO, found " + dualClip);
+        }
         if (!(tisCap == 0 || (Double.isFinite(tisCap) && tisCap >= 1))) {
             throw new IllegalArgumentException("tisCap: expected 0 (off) or a finite cap >= 1, found " + tisCap);
         }
@@ -172,6 +180,7 @@ public record PpoTrainingConfig(
         b.maxSamplingRounds = maxSamplingRounds; b.overlongBuffer = overlongBuffer; b.overlongPenalty = overlongPenalty;
         b.lossKlEstimator = lossKlEstimator;
         b.tisCap = tisCap;
+        b.policyLoss = policyLoss;
         return b;
     }
 
@@ -203,6 +212,7 @@ public record PpoTrainingConfig(
         private KlEstimator klEstimator = KlEstimator.K1;
         private KlEstimator lossKlEstimator = KlEstimator.K3;
         private double tisCap = 0;
+        private PolicyLoss policyLoss = PolicyLoss.CLIP;
         private double klCoef = 0.05;
         private double targetKl = 0.0;
         private double klHorizon = 10_000;
@@ -347,6 +357,16 @@ public record PpoTrainingConfig(
         }
 
         /**
+         * The policy term: PPO's clipped token ratio (default), GSPO's clipped sequence ratio (Zheng
+         * et al. 2025; use small clip ranges such as 3e-4 / 4e-4) or CISPO's clipped stop-gradient
+         * importance weight (MiniMax-M1; no dual clip).
+         */
+        public Builder policyLoss(PolicyLoss p) {
+            policyLoss = p;
+            return this;
+        }
+
+        /**
          * Truncated importance sampling (Yao et al. 2025): each token's policy term is weighted by
          * {@code min(exp(oldLogp - samplerLogp), cap)}, correcting for the sampler (the KV-cache
          * generator in its dtype, top-k / top-p) not being exactly the policy the update scores. 0 = off.
@@ -410,7 +430,8 @@ public record PpoTrainingConfig(
                     lossAggregation != null ? lossAggregation
                             : mode == AdvantageMode.DR_GRPO ? Aggregation.TOKEN_SUM_NORM : Aggregation.TOKEN_MEAN,
                     Double.isNaN(lossNormConstant) ? maxNewTokens : lossNormConstant,
-                    dynamicSampling, maxSamplingRounds, overlongBuffer, overlongPenalty, lossKlEstimator, tisCap);
+                    dynamicSampling, maxSamplingRounds, overlongBuffer, overlongPenalty, lossKlEstimator, tisCap,
+                    policyLoss);
         }
     }
 

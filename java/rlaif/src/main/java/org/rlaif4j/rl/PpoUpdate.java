@@ -72,8 +72,8 @@ final class PpoUpdate {
         int offset = dp.rank() * local;
         int mbRows = cfg.minibatchSize() * world;
         int count = (global + mbRows - 1) / mbRows;
-        PpoConfig base = PpoConfig.defaults().withClip(cfg.clip(), cfg.clipHigh()).withDualClip(cfg.dualClip())
-                .withEntropyBonus(cfg.entCoef());
+        PpoConfig base = PpoConfig.defaults().withPolicyLoss(cfg.policyLoss()).withClip(cfg.clip(), cfg.clipHigh())
+                .withDualClip(cfg.dualClip()).withEntropyBonus(cfg.entCoef());
         if (batch.oldValues() != null) {
             base = base.withValueLoss(cfg.vfCoef(), cfg.valueClip());
         }
@@ -183,7 +183,7 @@ final class PpoUpdate {
             case TOKEN_MEAN -> base.withTokenSumNorm(Math.max(1, tokens) / world);
             case SEQ_MEAN_TOKEN_SUM -> base.withTokenSumNorm((double) rows / world);
             case TOKEN_SUM_NORM -> base.withTokenSumNorm(rows * cfg.lossNormConstant() / world);
-            case SEQ_MEAN_TOKEN_MEAN -> throw new UnsupportedOperationException("SEQ_MEAN_TOKEN_MEAN pending");
+            case SEQ_MEAN_TOKEN_MEAN -> base.withAggregation(cfg.lossAggregation()).withRowNorm((double) rows / world);
         };
     }
 

@@ -177,6 +177,14 @@ class SftPpoCommandTest {
         List<Map<String, Double>> rows = MetricsLog.read(out.resolve("metrics.jsonl"));
         assertEquals(2, rows.size());
         assertTrue(rows.get(0).get("sampling_rounds") >= 1 && rows.get(0).containsKey("uniform_groups"), rows.get(0).toString());
+        CliRun g = run(ppoArgs(base, tmp.resolve("gspo"), 1, "--advantage", "grpo", "--samples-per-prompt", "2",
+                "--policy-loss", "gspo", "--clip", "3e-4", "--clip-high", "4e-4", "--tis-cap", "2",
+                "--loss-aggregation", "seq-mean-token-mean"));
+        assertEquals(0, g.exitCode(), g.out() + g.err());
+        assertTrue(MetricsLog.read(tmp.resolve("gspo").resolve("metrics.jsonl")).get(0).containsKey("tis_weight_mean"));
+        CliRun c = run(ppoArgs(base, tmp.resolve("cispo"), 1, "--policy-loss", "cispo", "--dual-clip", "3"));
+        assertNotEquals(0, c.exitCode());
+        assertTrue(c.err().contains("dualClip: expected 0 with policyLoss CISPO"), c.err());
         CliRun r = run(ppoArgs(base, tmp.resolve("rpp"), 1, "--advantage", "reinforce++", "--top-k", "4"));
         assertEquals(0, r.exitCode(), r.out() + r.err());
         assertTrue(r.err().contains("warning: top-k 4 / top-p 1.0 truncate the sampling distribution"), r.err());

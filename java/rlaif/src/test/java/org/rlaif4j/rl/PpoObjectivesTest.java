@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.rlaif4j.kernels.PpoConfig.Aggregation;
 import org.rlaif4j.kernels.PpoConfig.KlEstimator;
+import org.rlaif4j.kernels.PpoConfig.PolicyLoss;
 import org.rlaif4j.model.Ops;
 
 /** The objectives and estimators of PpoTrainingConfig end to end on the tiny policy. */
@@ -131,7 +132,7 @@ class PpoObjectivesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Aggregation.class, names = {"TOKEN_MEAN", "SEQ_MEAN_TOKEN_SUM", "TOKEN_SUM_NORM"})
+    @EnumSource(Aggregation.class)
     void eachAggregationGivesTheSameStepWhateverTheMicroBatchSplit(Aggregation agg) {
         // Adam's eps = 1 makes the step linear in the gradient, so split rounding stays at rounding size
         PpoTrainingConfig one = TinyRl.baseConfig().rollout(4, 2, 6).update(1, 8, 1).optimizer(1e-2, 1.0, 0, 0)
@@ -147,6 +148,32 @@ class PpoObjectivesTest {
             PpoTrainingConfig mean = one.toBuilder().lossAggregation(Aggregation.TOKEN_MEAN).build();
             double d = maxDiff(whole, afterOneIteration(trainer(mean, HALF_UNIFORM)));
             assertTrue(d > 1e-2 * move, agg + " trains differently from the token mean: " + d);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(PolicyLoss.class)
+    void policyLossesWithTisAndRowMeansAgreeOnTheFusedAndEagerPaths(PolicyLoss policy) {
+        PpoTrainingConfig base = TinyRl.baseConfig().rollout(4, 2, 6).update(1, 4, 2).optimizer(1e-3, 1e-6, 0, 1)
+                .advantageMode(AdvantageMode.GRPO).policyLoss(policy).lossAggregation(Aggregation.SEQ_MEAN_TOKEN_MEAN)
+                .clipRange(policy == PolicyLoss.GSPO ? 0.01 : 0.2, policy == PolicyLoss.GSPO ? 0.02 : 0.28).tisCap(2)
+                .build();
+        PpoTrainer fused = trainer(base, HALF_UNIFORM);
+        PpoTrainer eager = trainer(base.toBuilder().lossPath(LossPath.EAGER).build(), HALF_UNIFORM);
+        IterationStats f = fused.iterate();
+        IterationStats e = eager.iterate();
+        double w = f.extraMetrics().get("tis_weight_mean").doubleValue();
+        assertTrue(w > 0.9 && w <= 2, policy + ": TIS weights near 1 for an on-policy float32 sampler: " + w);
+        assertEquals(e.policyLoss(), f.policyLoss(), 1e-4, policy + ": policy loss, fused vs eager");
+        Map<String, Tensor> start = trainer(base, HALF_UNIFORM).trainedParameters();
+        double move = maxDiff(start, fused.trainedParameters());
+        double diff = maxDiff(eager.trainedParameters(), fused.trainedParameters());
+        assertTrue(move > 1e-5, policy + ": the policy moved: " + move);
+        assertTrue(diff < 1e-3 * move, policy + ": fused and eager updates differ by " + diff + " (update " + move + ")");
+        if (policy != PolicyLoss.CLIP) {
+            double clip = maxDiff(fused.trainedParameters(), afterOneIteration(trainer(base.toBuilder()
+                    .policyLoss(PolicyLoss.CLIP).build(), HALF_UNIFORM)));
+            assertTrue(clip > 1e-2 * move, policy + " trains differently from PPO's clip: " + clip);
         }
     }
 

@@ -47,8 +47,8 @@ public final class RlaifCudaNative {
     /** {@code options} is a {@link RlaifNative.PpoOptions}; {@code stats} a device buffer of doubles. */
     public static native int rlaif_ppo_loss_cuda(int dtype, @Const Pointer logp, @Const Pointer oldLogp,
             @Const Pointer advantages, @Cast("const uint8_t*") Pointer mask, @Const Pointer refLogp,
-            @Const Pointer values, @Const Pointer oldValues, @Const Pointer returns, @Const Pointer entropy, long B,
-            long T, @Cast("const rlaif_ppo_options*") Pointer options, Pointer gradLogp, Pointer gradValues,
+            @Const Pointer values, @Const Pointer oldValues, @Const Pointer returns, @Const Pointer entropy,
+            @Const Pointer isWeights, long B, long T, @Cast("const rlaif_ppo_options*") Pointer options, Pointer gradLogp, Pointer gradValues,
             Pointer gradEntropy, @Cast("double*") Pointer stats, Pointer workspace,
             @Cast("cudaStream_t") Pointer stream);
 

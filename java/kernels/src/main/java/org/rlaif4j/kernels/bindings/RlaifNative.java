@@ -59,6 +59,9 @@ public final class RlaifNative {
     public static final int RLAIF_PPO_KL_K1 = 0;
     public static final int RLAIF_PPO_KL_K2 = 1;
     public static final int RLAIF_PPO_KL_K3 = 2;
+    public static final int RLAIF_PPO_POLICY_CLIP = 0;
+    public static final int RLAIF_PPO_POLICY_GSPO = 1;
+    public static final int RLAIF_PPO_POLICY_CISPO = 2;
 
     public static final int RLAIF_PPO_STAT_LOSS = 0;
     public static final int RLAIF_PPO_STAT_POLICY_LOSS = 1;
@@ -113,15 +116,19 @@ public final class RlaifNative {
         public native PpoOptions ent_coef(double v);
         public native double norm_constant();
         public native PpoOptions norm_constant(double v);
+        public native int policy_loss();
+        public native PpoOptions policy_loss(int v);
+        public native double row_norm();
+        public native PpoOptions row_norm(double v);
     }
 
     public static native long rlaif_ppo_loss_workspace_bytes(long B, long T);
 
     public static native int rlaif_ppo_loss(int dtype, @Const Pointer logp, @Const Pointer oldLogp,
             @Const Pointer advantages, @Cast("const uint8_t*") Pointer mask, @Const Pointer refLogp,
-            @Const Pointer values, @Const Pointer oldValues, @Const Pointer returns, @Const Pointer entropy, long B,
-            long T, @Const PpoOptions options, Pointer gradLogp, Pointer gradValues, Pointer gradEntropy,
-            double[] stats, Pointer workspace);
+            @Const Pointer values, @Const Pointer oldValues, @Const Pointer returns, @Const Pointer entropy,
+            @Const Pointer isWeights, long B, long T, @Const PpoOptions options, Pointer gradLogp, Pointer gradValues,
+            Pointer gradEntropy, double[] stats, Pointer workspace);
 
     public static native int rlaif_logprobs_forward(int dtype, @Const Pointer logits, long N, long V,
             @Cast("const int64_t*") Pointer targets, @Cast("const uint8_t*") Pointer mask, float temperature,

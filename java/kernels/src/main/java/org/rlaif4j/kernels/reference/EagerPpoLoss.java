@@ -15,7 +15,8 @@ import org.rlaif4j.kernels.PpoInputs;
  * sums), with autograd recording the graph. Same math and aggregation as {@link
  * org.rlaif4j.kernels.PpoLoss}: the baseline its gradients are tested and benchmarked against,
  * not for production use. Inputs must be finite everywhere, masked positions included (they are
- * multiplied by the mask, and 0 * inf is NaN).
+ * multiplied by the mask, and 0 * inf is NaN). GSPO's row ratio and CISPO's stop-gradient weight
+ * are written as verl writes them.
  */
 public final class EagerPpoLoss {
     private static final double BOUND = 20.0;
@@ -29,15 +30,32 @@ public final class EagerPpoLoss {
             Tensor m = in.mask().toType(in.logp().scalar_type());
             Aggregator agg = new Aggregator(m, cfg);
 
-            Tensor logratio = clamp(in.logp().sub(in.oldLogp()), -BOUND, BOUND);
-            Tensor ratio = logratio.exp();
             Tensor negA = in.advantages().neg();
-            Tensor pg1 = negA.mul(ratio);
-            Tensor pg2 = negA.mul(clamp(ratio, 1.0 - cfg.epsLow(), 1.0 + cfg.epsHigh()));
-            Tensor pg = torch.max(pg1, pg2);
-            if (cfg.dualClip() != 0.0) {
-                Tensor pg3 = negA.mul(new Scalar(cfg.dualClip()));
-                pg = torch.where(in.advantages().lt(new Scalar(0.0)), torch.min(pg3, pg), pg);
+            Tensor pg;
+            if (cfg.policyLoss() == PpoConfig.PolicyLoss.CISPO) {
+                // the clipped ratio is a constant weight (verl: ratio.detach() clamped, times log_prob)
+                Tensor ratio = clamp(in.logp().sub(in.oldLogp()), -BOUND, BOUND).exp().detach();
+                Tensor weight = clamp(ratio, 1.0 - cfg.epsLow(), 1.0 + cfg.epsHigh());
+                pg = negA.mul(weight).mul(in.logp());
+            } else {
+                Tensor ratio;
+                if (cfg.policyLoss() == PpoConfig.PolicyLoss.GSPO) {
+                    // the row's mean log-ratio over its valid tokens, broadcast over the row
+                    Tensor slr = in.logp().sub(in.oldLogp()).mul(m).sum(1L).div(agg.rowCount).unsqueeze(1);
+                    ratio = clamp(slr, -BOUND, BOUND).exp().expand_as(in.logp());
+                } else {
+                    ratio = clamp(in.logp().sub(in.oldLogp()), -BOUND, BOUND).exp();
+                }
+                Tensor pg1 = negA.mul(ratio);
+                Tensor pg2 = negA.mul(clamp(ratio, 1.0 - cfg.epsLow(), 1.0 + cfg.epsHigh()));
+                pg = torch.max(pg1, pg2);
+                if (cfg.dualClip() != 0.0) {
+                    Tensor pg3 = negA.mul(new Scalar(cfg.dualClip()));
+                    pg = torch.where(in.advantages().lt(new Scalar(0.0)), torch.min(pg3, pg), pg);
+                }
+            }
+            if (in.isWeights() != null) {
+                pg = pg.mul(in.isWeights());
             }
             Tensor loss = agg.apply(pg);
 
@@ -102,7 +120,8 @@ public final class EagerPpoLoss {
             Tensor perRow = mask.sum(1L);
             this.count = mask.sum().clamp_min(one);
             this.rowCount = perRow.clamp_min(one);
-            this.rows = perRow.gt(new Scalar(0.0)).sum().toType(mask.scalar_type()).clamp_min(one);
+            this.rows = cfg.rowNorm() > 0 ? torch.scalar_tensor(new Scalar(cfg.rowNorm())).toType(mask.scalar_type())
+                    : perRow.gt(new Scalar(0.0)).sum().toType(mask.scalar_type()).clamp_min(one);
         }
 
         Tensor apply(Tensor x) {
