@@ -43,6 +43,8 @@ import org.rlaif4j.rl.DirectLabelerRewarder;
 import org.rlaif4j.rl.HackingSigns;
 import org.rlaif4j.rl.IterationStats;
 import org.rlaif4j.rl.LossPath;
+import org.rlaif4j.rl.PairwiseJudgeConfig;
+import org.rlaif4j.rl.PairwiseJudgeRewarder;
 import org.rlaif4j.rl.PpoCheckpoint;
 import org.rlaif4j.rl.PpoTrainer;
 import org.rlaif4j.rl.PpoTrainingConfig;
@@ -71,6 +73,16 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--direct-reward", description = "Direct RLAIF: the labeler's expected 1-10 score, scaled to [-1, 1], is the reward "
             + "(instead of --reward-model).")
     boolean directReward;
+    @Option(names = "--pairwise-judge", description = "Pairwise AI-judge rewards (group modes): the labeler (--labeler or "
+            + "--server) compares the samples of each prompt, both orders, and each sample's Bradley-Terry strength or win "
+            + "rate is its reward.")
+    boolean pairwiseJudge;
+    @Option(names = "--judge-pairs", defaultValue = "all-pairs", description = "--pairwise-judge: all-pairs or round-robin.")
+    String judgePairs;
+    @Option(names = "--judge-opponents", defaultValue = "2", description = "--pairwise-judge round-robin: opponents per sample.")
+    int judgeOpponents;
+    @Option(names = "--judge-reward", defaultValue = "bradley-terry", description = "--pairwise-judge: bradley-terry or win-rate.")
+    String judgeReward;
     @Option(names = "--labeler", paramLabel = "DIR", description = "--direct-reward: local labeler checkpoint folder.")
     Path labelerDir;
     @Option(names = "--server", paramLabel = "URL", description = "--direct-reward: labeler server with an OpenAI-compatible /v1/completions and logprobs.")
@@ -208,13 +220,18 @@ public final class PpoCommand implements Callable<Integer> {
                     : loadValueModel(valueDir != null ? valueDir : rewardDir != null ? rewardDir : policyDir);
         }
         try (HfTokenizer tok = HfTokenizer.load(policyDir);
-                Labeler labeler = directReward ? labelerSource.open(LabelerOptions.defaults()) : null;
+                Labeler labeler = directReward || pairwiseJudge ? labelerSource.open(LabelerOptions.defaults()) : null;
                 DataParallel dp = dist.open()) {
-            SequenceRewarder rewarder = labeler != null ? new DirectLabelerRewarder(labeler) : rewardModelRewarder(tok);
+            PairwiseJudgeRewarder judge = pairwiseJudge ? new PairwiseJudgeRewarder(labeler, judgeConfig(cfg)) : null;
+            SequenceRewarder rewarder = judge != null ? judge
+                    : labeler != null ? new DirectLabelerRewarder(labeler) : rewardModelRewarder(tok);
             PpoTrainer trainer = new PpoTrainer(policy, reference, value, rewarder,
                     promptFlags.open(policyDir, tok, ModelConfig.load(policyDir)), prompts, cfg, dp);
             if (start != null) {
                 PpoCheckpoint.restore(trainer, start);
+            }
+            if (judge != null) {
+                judge.resumeAt(trainer.iteration()); // one judging call per iteration (without dynamic sampling)
             }
             dp.requireSame(trainer.iteration(), "the iteration to resume after",
                     "resuming a data-parallel run needs --out on storage every rank reads");
@@ -298,21 +315,30 @@ public final class PpoCommand implements Callable<Integer> {
         CheckpointDirs.latest(checkpoints).ifPresent(p -> pw.println("checkpoint: " + p));
     }
 
-    /** Exactly one reward source: a reward model, or --direct-reward with one labeler. */
+    /** Exactly one reward source: a reward model, or --direct-reward or --pairwise-judge with one labeler. */
     private void checkRewardSource(LabelerSource labeler) {
-        if (directReward && rewardDir != null) {
-            throw new IllegalArgumentException("reward: expected exactly one of --reward-model DIR or --direct-reward, found both");
+        int sources = (rewardDir != null ? 1 : 0) + (directReward ? 1 : 0) + (pairwiseJudge ? 1 : 0);
+        if (sources > 1) {
+            throw new IllegalArgumentException("reward: expected exactly one of --reward-model DIR, --direct-reward or "
+                    + "--pairwise-judge, found " + sources);
         }
-        if (!directReward && rewardDir == null) {
-            throw new IllegalArgumentException("reward: expected --reward-model DIR, or --direct-reward with --labeler DIR "
-                    + "or --server URL --model NAME, found neither");
+        if (sources == 0) {
+            throw new IllegalArgumentException("reward: expected --reward-model DIR, or --direct-reward or --pairwise-judge "
+                    + "with --labeler DIR or --server URL --model NAME, found none");
         }
-        if (directReward) {
+        if (directReward || pairwiseJudge) {
             labeler.validate(LabelerSource.Names.PLAIN);
         } else if (labeler.anyGiven()) {
             throw new IllegalArgumentException("--labeler, --server, --model, --api-key-env and --constitution: expected "
-                    + "only with --direct-reward, found them with --reward-model");
+                    + "only with --direct-reward or --pairwise-judge, found them with --reward-model");
         }
+    }
+
+    private PairwiseJudgeConfig judgeConfig(PpoTrainingConfig cfg) {
+        PairwiseJudgeConfig.Builder b = PairwiseJudgeConfig.builder(cfg.samplesPerPrompt())
+                .rewardType(PairwiseJudgeConfig.RewardType.parse(judgeReward, "--judge-reward")).seed(seed);
+        PairwiseJudgeConfig.Strategy s = PairwiseJudgeConfig.Strategy.parse(judgePairs, "--judge-pairs");
+        return (s == PairwiseJudgeConfig.Strategy.ROUND_ROBIN ? b.roundRobin(judgeOpponents) : b.allPairs()).build();
     }
 
     private SequenceRewarder rewardModelRewarder(HfTokenizer tok) {

@@ -86,23 +86,55 @@ class DirectRewardAndJudgeCliTest {
     }
 
     @Test
+    void pairwiseJudgeRewardsAreCentredStrengthsWithinEachGroup() throws Exception {
+        Path out = tmp.resolve("ppo-pairwise");
+        List<String> args = ppoArgs(out, "--pairwise-judge", "--labeler", labeler.toString(), "--constitution",
+                constitution.toString(), "--advantage", "grpo", "--samples-per-prompt", "3");
+        args.set(args.indexOf("--log-samples") + 1, "6");
+        args.set(args.indexOf("--iterations") + 1, "2");
+        args.set(args.indexOf("--minibatch") + 1, "3");
+        CliRun r = run(args);
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        List<Map<String, Double>> metrics = MetricsLog.read(out.resolve("metrics.jsonl"));
+        assertEquals(2, metrics.size());
+        assertEquals(6.0, metrics.get(0).get("judge_comparisons"), "2 prompts x 3 pairs per iteration");
+        assertTrue(metrics.get(0).get("judge_labeler_calls") <= 6.0 && metrics.get(0).get("judge_labeler_calls") > 0,
+                metrics.get(0).toString());
+        List<ObjectNode> samples = AppendLog.readAll(out.resolve("samples.jsonl"));
+        assertEquals(12, samples.size());
+        for (int g = 0; g < 12; g += 3) { // Bradley-Terry log-strengths are centred within each group
+            double sum = 0;
+            for (int j = 0; j < 3; j++) {
+                sum += samples.get(g + j).get("reward").asDouble();
+                assertEquals(samples.get(g).get("prompt").asText(), samples.get(g + j).get("prompt").asText());
+            }
+            assertEquals(0.0, sum, 1e-4, "group " + g / 3);
+        }
+        CliRun k1 = run(ppoArgs(tmp.resolve("pairwise-k1"), "--pairwise-judge", "--labeler", labeler.toString()));
+        assertNotEquals(0, k1.exitCode());
+        assertTrue(k1.err().startsWith("rlaif4j ppo: "), k1.err());
+    }
+
+    @Test
     void exactlyOneRewardSourceIsRequired() throws Exception {
         Path rm = tmp.resolve("rm-dummy");
         Files.createDirectories(rm);
         CliRun both = run(ppoArgs(tmp.resolve("both"), "--reward-model", rm.toString(), "--direct-reward", "--labeler",
                 labeler.toString()));
         assertEquals(1, both.exitCode());
-        assertTrue(both.err().contains("expected exactly one of --reward-model DIR or --direct-reward, found both"), both.err());
+        assertTrue(both.err().contains("expected exactly one of --reward-model DIR, --direct-reward or --pairwise-judge, "
+                + "found 2"), both.err());
         CliRun neither = run(ppoArgs(tmp.resolve("neither")));
         assertEquals(1, neither.exitCode());
-        assertTrue(neither.err().contains("expected --reward-model DIR, or --direct-reward with --labeler DIR"), neither.err());
+        assertTrue(neither.err().contains("expected --reward-model DIR, or --direct-reward or --pairwise-judge with "
+                + "--labeler DIR"), neither.err());
         CliRun noLabeler = run(ppoArgs(tmp.resolve("no-labeler"), "--direct-reward"));
         assertTrue(noLabeler.err().contains("expected exactly one of --labeler DIR or --server URL, found neither"),
                 noLabeler.err());
         CliRun noModel = run(ppoArgs(tmp.resolve("no-model"), "--direct-reward", "--server", "http://localhost:1"));
         assertTrue(noModel.err().contains("--server needs --model NAME"), noModel.err());
         CliRun stray = run(ppoArgs(tmp.resolve("stray"), "--reward-model", rm.toString(), "--labeler", labeler.toString()));
-        assertTrue(stray.err().contains("expected only with --direct-reward"), stray.err());
+        assertTrue(stray.err().contains("expected only with --direct-reward or --pairwise-judge"), stray.err());
         assertFalse(Files.exists(tmp.resolve("both").resolve("metrics.jsonl")), "nothing written on a usage error");
     }
 
