@@ -36,8 +36,12 @@ public class PpoLossBenchmark {
     private Tensor gradValues;
     private Tensor gradEntropy;
     private PeakMemory memory;
-    private final PpoConfig config = PpoConfig.defaults().withValueLoss(0.1, 0.2)
-            .withKl(PpoConfig.KlEstimator.K3, 0.05).withEntropyBonus(0.01);
+    private PpoConfig config;
+
+    /** The policy term measured ({@link PpoPolicyModesBenchmark} varies it). */
+    protected PpoConfig.PolicyLoss policyLoss() {
+        return PpoConfig.PolicyLoss.CLIP;
+    }
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -45,6 +49,8 @@ public class PpoLossBenchmark {
         int b = Integer.parseInt(bt[0]);
         int t = Integer.parseInt(bt[1]);
         Random rng = new Random(7);
+        config = PpoConfig.defaults().withValueLoss(0.1, 0.2).withKl(PpoConfig.KlEstimator.K3, 0.05)
+                .withEntropyBonus(0.01).withPolicyLoss(policyLoss());
         inputsScope = new PointerScope();
         Tensor logp = randn(rng, b, t, -1.0, 0.3).requires_grad_(true);
         Tensor values = randn(rng, b, t, 0.0, 1.0).requires_grad_(true);
